@@ -1,0 +1,3 @@
+// Compiles Asio's implementation once (BOOST_ASIO_SEPARATE_COMPILATION).
+#include "common/asio.hpp"
+#include <boost/asio/impl/src.hpp>
