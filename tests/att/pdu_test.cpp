@@ -40,7 +40,7 @@ TEST_CASE("every ATT opcode round-trips byte for byte") {
       "0108010009",                                  // Error Rsp
       "020002", "031700",                            // MTU
       "0401000800", "050104000129",                  // Find Information (16-bit)
-      "0502050000ffeeddccbbaa99887766554433221100",  // Find Information (128-bit)
+      "0502050000ffeeddccbbaa998877665544332211",  // Find Information (128-bit)
       "060100ffff00280d18",                          // Find By Type Value
       "0701000400",                                  // Find By Type Value Rsp
       "080100ffff0328", "080100ffff00112233445566778899aabbccddeeff", "09070200020300002a",
