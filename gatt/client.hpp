@@ -1,0 +1,205 @@
+// The GATT client (Core 5.4 Vol 3 Part G §4): discovery, reads, writes and
+// notifications over one att::bearer.
+//
+// Every async_* function takes an Asio completion token (a callback,
+// asio::use_future, asio::use_awaitable...). The handler is never invoked
+// inline; it runs on the handler's associated executor, or on the bearer's
+// when it has none. Arguments passed by view (values) are copied before the
+// function returns. Each procedure is one small state machine in
+// gatt/procedures.cpp; the client holds only the discovery cache and the
+// notification subscriptions. The client must outlive its operations.
+//
+// Errors: a peer's ATT Error Response arrives as an att::error code (its
+// value is the wire code), local failures as att::errc / gatt::errc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "att/bearer.hpp"
+#include "common/asio.hpp"
+#include "common/unique_function.hpp"
+#include "gatt/types.hpp"
+
+namespace bandwire::gatt {
+
+using value_type = std::vector<std::uint8_t>;
+
+/// One (handle, value) result of Read Using Characteristic UUID.
+struct handle_value {
+  std::uint16_t handle = 0;
+  value_type value;
+};
+
+/// Result of Read Using Characteristic UUID (§4.8.2): entries collected before
+/// the procedure ended. A search that ends in Attribute Not Found after
+/// entries is a success; `end_code` then is 0x0a.
+struct read_by_uuid_result {
+  std::vector<handle_value> entries;
+  std::uint8_t end_code = 0;
+};
+
+/// Signing key and counter for Signed Write Without Response (§4.9.2,
+/// Vol 3 Part H §2.4.5). `csrk` is in the byte order BlueZ stores keys
+/// (least significant octet first).
+struct signing_key {
+  std::array<std::uint8_t, 16> csrk{};
+  std::uint32_t counter = 0;
+};
+
+/// Computes the 12-byte signature (SignCounter || MAC) of a Signed Write
+/// Command PDU prefix (opcode, handle, value). Pure; exposed for tests.
+std::array<std::uint8_t, 12> sign_write(const signing_key& key, bytes_view pdu_prefix);
+
+class client {
+ public:
+  using notify_callback = std::function<void(std::uint16_t value_handle, bytes_view value, bool indication)>;
+
+  explicit client(att::bearer& bearer);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  att::bearer& bearer() noexcept { return bearer_; }
+  using executor_type = att::bearer::executor_type;
+  executor_type get_executor() { return bearer_.get_executor(); }
+
+  // ---- the discovery cache ----
+  const std::vector<service>& services() const noexcept { return services_; }
+  void set_services(std::vector<service> s) { services_ = std::move(s); }
+  /// The cached characteristic with this value handle, if any.
+  const characteristic* find_characteristic(std::uint16_t value_handle) const noexcept;
+  const characteristic* find_characteristic(const uuid& type) const noexcept;
+  /// Called for every Service Changed indication (§7.1): the handle range.
+  void on_service_changed(std::function<void(std::uint16_t start, std::uint16_t end)> cb) {
+    on_service_changed_ = std::move(cb);
+  }
+
+  // ---- callback forms (used by the token forms and by other layers) ----
+  void exchange_mtu(std::uint16_t rx_mtu, unique_function<void(error_code, std::uint16_t)> done);
+  void discover_primary(unique_function<void(error_code, std::vector<service>)> done);
+  void discover_primary(const uuid& type, unique_function<void(error_code, std::vector<service>)> done);
+  void discover_included(std::uint16_t start, std::uint16_t end,
+                         unique_function<void(error_code, std::vector<included_service>)> done);
+  void discover_characteristics(std::uint16_t start, std::uint16_t end, std::optional<uuid> type,
+                                unique_function<void(error_code, std::vector<characteristic>)> done);
+  void discover_descriptors(std::uint16_t start, std::uint16_t end,
+                            unique_function<void(error_code, std::vector<descriptor>)> done);
+  /// Whole database: primary services, includes, characteristics and
+  /// descriptors. Fills the cache.
+  void discover_all(unique_function<void(error_code, std::vector<service>)> done);
+  /// Read (§4.8.1) continued by Read Blob (§4.8.3) while a response fills
+  /// ATT_MTU-1 bytes, up to 512 bytes. With offset > 0 starts with Read Blob.
+  void read(std::uint16_t handle, std::uint16_t offset, unique_function<void(error_code, value_type)> done);
+  void read_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type,
+                    unique_function<void(error_code, read_by_uuid_result)> done);
+  void read_multiple(std::vector<std::uint16_t> handles, bool variable,
+                     unique_function<void(error_code, value_type)> done);
+  void write(std::uint16_t handle, bytes_view value, unique_function<void(error_code)> done);
+  /// Long or reliable write (§4.9.4/§4.9.5): Prepare Writes of ATT_MTU-5
+  /// bytes then Execute Write; any error cancels with Execute Write 0x00.
+  void write_long(std::uint16_t handle, std::uint16_t offset, bytes_view value, bool reliable,
+                  unique_function<void(error_code)> done);
+  /// Write Without Response (§4.9.1); sent at once.
+  error_code write_without_response(std::uint16_t handle, bytes_view value);
+  /// Signed Write Without Response (§4.9.2) on an unencrypted link; on an
+  /// encrypted link a plain Write Command (Vol 3 Part C §10.4.2). Increments
+  /// the key's counter when a signed PDU is sent.
+  error_code signed_write(std::uint16_t handle, bytes_view value, signing_key& key);
+  /// Writes the CCCD (0x0001 notify if supported, else 0x0002 indicate) of the
+  /// cached characteristic with this value handle and routes its values to cb.
+  void subscribe(std::uint16_t value_handle, notify_callback cb, unique_function<void(error_code)> done);
+  void unsubscribe(std::uint16_t value_handle, unique_function<void(error_code)> done);
+  /// Routes values of a handle to cb without writing a CCCD.
+  void listen(std::uint16_t value_handle, notify_callback cb);
+  /// Receives every value for handles nobody listens to.
+  void listen_all(notify_callback cb) { catch_all_ = std::move(cb); }
+
+  // ---- completion-token forms ----
+  template <class Token> auto async_exchange_mtu(std::uint16_t rx_mtu, Token&& token) {
+    return initiate<void(error_code, std::uint16_t)>(
+        std::forward<Token>(token), [this, rx_mtu](auto h) { exchange_mtu(rx_mtu, std::move(h)); });
+  }
+  template <class Token> auto async_discover_primary(Token&& token) {
+    return initiate<void(error_code, std::vector<service>)>(
+        std::forward<Token>(token), [this](auto h) { discover_primary(std::move(h)); });
+  }
+  template <class Token> auto async_discover_primary(const uuid& type, Token&& token) {
+    return initiate<void(error_code, std::vector<service>)>(
+        std::forward<Token>(token), [this, type](auto h) { discover_primary(type, std::move(h)); });
+  }
+  template <class Token> auto async_discover_all(Token&& token) {
+    return initiate<void(error_code, std::vector<service>)>(
+        std::forward<Token>(token), [this](auto h) { discover_all(std::move(h)); });
+  }
+  template <class Token> auto async_discover_characteristics(std::uint16_t start, std::uint16_t end, Token&& token) {
+    return initiate<void(error_code, std::vector<characteristic>)>(
+        std::forward<Token>(token),
+        [this, start, end](auto h) { discover_characteristics(start, end, std::nullopt, std::move(h)); });
+  }
+  template <class Token> auto async_discover_descriptors(std::uint16_t start, std::uint16_t end, Token&& token) {
+    return initiate<void(error_code, std::vector<descriptor>)>(
+        std::forward<Token>(token), [this, start, end](auto h) { discover_descriptors(start, end, std::move(h)); });
+  }
+  template <class Token> auto async_read(std::uint16_t handle, Token&& token) {
+    return initiate<void(error_code, value_type)>(std::forward<Token>(token),
+                                                  [this, handle](auto h) { read(handle, 0, std::move(h)); });
+  }
+  template <class Token> auto async_read_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type,
+                                                 Token&& token) {
+    return initiate<void(error_code, read_by_uuid_result)>(
+        std::forward<Token>(token), [this, start, end, type](auto h) { read_by_uuid(start, end, type, std::move(h)); });
+  }
+  template <class Token> auto async_read_multiple(std::vector<std::uint16_t> handles, Token&& token) {
+    return initiate<void(error_code, value_type)>(
+        std::forward<Token>(token),
+        [this, hs = std::move(handles)](auto h) mutable { read_multiple(std::move(hs), false, std::move(h)); });
+  }
+  template <class Token> auto async_write(std::uint16_t handle, bytes_view value, Token&& token) {
+    return initiate<void(error_code)>(
+        std::forward<Token>(token),
+        [this, handle, v = value_type(value.begin(), value.end())](auto h) { write(handle, v, std::move(h)); });
+  }
+  template <class Token> auto async_write_long(std::uint16_t handle, bytes_view value, bool reliable, Token&& token) {
+    return initiate<void(error_code)>(std::forward<Token>(token),
+                                      [this, handle, reliable, v = value_type(value.begin(), value.end())](auto h) {
+                                        write_long(handle, 0, v, reliable, std::move(h));
+                                      });
+  }
+  template <class Token> auto async_subscribe(std::uint16_t value_handle, notify_callback cb, Token&& token) {
+    return initiate<void(error_code)>(std::forward<Token>(token), [this, value_handle, cb = std::move(cb)](auto h) mutable {
+      subscribe(value_handle, std::move(cb), std::move(h));
+    });
+  }
+
+ private:
+  // Wraps a completion handler so it runs on its associated executor, never
+  // inline, then starts the callback-form operation with it.
+  template <class Sig, class Token, class Start> auto initiate(Token&& token, Start start) {
+    return asio::async_initiate<Token, Sig>(
+        [this, start = std::move(start)](auto handler) mutable {
+          auto ex = asio::get_associated_executor(handler, bearer_.get_executor());
+          start([h = std::move(handler), ex](auto... args) mutable {
+            asio::post(ex, [h = std::move(h), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+          });
+        },
+        token);
+  }
+
+  void dispatch_value(std::uint16_t handle, bytes_view value, bool indication);
+
+  struct subscription {
+    std::uint16_t value_handle;
+    notify_callback cb;
+  };
+
+  att::bearer& bearer_;
+  std::vector<service> services_;
+  std::vector<subscription> subs_;  // few entries: linear lookup, no allocation per value
+  notify_callback catch_all_;
+  std::function<void(std::uint16_t, std::uint16_t)> on_service_changed_;
+};
+
+}  // namespace bandwire::gatt
