@@ -135,8 +135,9 @@ std::array<std::uint8_t, 12> sign_write(const signing_key& key, bytes_view pdu_p
                       msg.size(), mac);
   std::array<std::uint8_t, 12> sig{};
   std::copy(counter, counter + 4, sig.begin());
-  // The least significant 64 bits of the MAC, little-endian on the wire.
-  for (int i = 0; i < 8; ++i) sig[4 + i] = mac[15 - i];
+  // The MAC is the CMAC's most significant 64 bits (Vol 3 Part H §2.4.5),
+  // sent least significant octet first.
+  for (int i = 0; i < 8; ++i) sig[4 + i] = mac[7 - i];
   return sig;
 }
 

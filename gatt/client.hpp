@@ -53,6 +53,10 @@ struct signing_key {
 /// Command PDU prefix (opcode, handle, value). Pure; exposed for tests.
 std::array<std::uint8_t, 12> sign_write(const signing_key& key, bytes_view pdu_prefix);
 
+/// How a UUID given as a search value goes on the wire: the shortest form,
+/// or always 128 bits (some servers store 16-bit service UUIDs in full).
+enum class uuid_width { shortest, full };
+
 class client {
  public:
   using notify_callback = std::function<void(std::uint16_t value_handle, bytes_view value, bool indication)>;
@@ -80,7 +84,8 @@ class client {
   // ---- callback forms (used by the token forms and by other layers) ----
   void exchange_mtu(std::uint16_t rx_mtu, unique_function<void(error_code, std::uint16_t)> done);
   void discover_primary(unique_function<void(error_code, std::vector<service>)> done);
-  void discover_primary(const uuid& type, unique_function<void(error_code, std::vector<service>)> done);
+  void discover_primary(const uuid& type, uuid_width width,
+                        unique_function<void(error_code, std::vector<service>)> done);
   void discover_included(std::uint16_t start, std::uint16_t end,
                          unique_function<void(error_code, std::vector<included_service>)> done);
   void discover_characteristics(std::uint16_t start, std::uint16_t end, std::optional<uuid> type,
@@ -128,7 +133,8 @@ class client {
   }
   template <class Token> auto async_discover_primary(const uuid& type, Token&& token) {
     return initiate<void(error_code, std::vector<service>)>(
-        std::forward<Token>(token), [this, type](auto h) { discover_primary(type, std::move(h)); });
+        std::forward<Token>(token),
+        [this, type](auto h) { discover_primary(type, uuid_width::shortest, std::move(h)); });
   }
   template <class Token> auto async_discover_all(Token&& token) {
     return initiate<void(error_code, std::vector<service>)>(

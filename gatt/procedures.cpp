@@ -2,6 +2,7 @@
 // is a small object holding only its own progress; it turns one response into
 // the next request or the final result. They talk to the peer only through
 // att::bearer::request and decode only through att::decode (via the bearer).
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -35,12 +36,13 @@ bool is_not_found(const error_code& ec) { return ec == att::error::attribute_not
 struct primary_op : std::enable_shared_from_this<primary_op> {
   att::bearer& b;
   std::optional<uuid> type;
+  uuid_width width;
   done_fn<std::vector<service>> done;
   std::uint32_t start = 1;
   std::vector<service> found;
 
-  primary_op(att::bearer& b_, std::optional<uuid> t, done_fn<std::vector<service>> d)
-      : b(b_), type(t), done(std::move(d)) {}
+  primary_op(att::bearer& b_, std::optional<uuid> t, uuid_width w, done_fn<std::vector<service>> d)
+      : b(b_), type(t), width(w), done(std::move(d)) {}
 
   void next() {
     auto self = shared_from_this();
@@ -48,7 +50,11 @@ struct primary_op : std::enable_shared_from_this<primary_op> {
     const auto s = static_cast<std::uint16_t>(start);
     if (type) {
       std::array<std::uint8_t, 16> v;
-      const std::size_t n = type->write_le(v.data());
+      std::size_t n = type->write_le(v.data());
+      if (width == uuid_width::full && n == 2) {
+        std::reverse_copy(type->canonical().begin(), type->canonical().end(), v.begin());
+        n = 16;
+      }
       send(b, att::find_by_type_value_req{s, 0xffff, primary_service_type, bytes_view(v.data(), n)}, on);
     } else {
       send(b, att::read_by_group_type_req{s, 0xffff, uuid::from16(primary_service_type)}, on);
@@ -367,10 +373,10 @@ void client::exchange_mtu(std::uint16_t rx_mtu, unique_function<void(error_code,
 }
 
 void client::discover_primary(done_fn<std::vector<service>> done) {
-  std::make_shared<primary_op>(bearer_, std::nullopt, std::move(done))->next();
+  std::make_shared<primary_op>(bearer_, std::nullopt, uuid_width::shortest, std::move(done))->next();
 }
-void client::discover_primary(const uuid& type, done_fn<std::vector<service>> done) {
-  std::make_shared<primary_op>(bearer_, type, std::move(done))->next();
+void client::discover_primary(const uuid& type, uuid_width width, done_fn<std::vector<service>> done) {
+  std::make_shared<primary_op>(bearer_, type, width, std::move(done))->next();
 }
 void client::discover_included(std::uint16_t start, std::uint16_t end, done_fn<std::vector<included_service>> done) {
   std::make_shared<included_op>(bearer_, start, end, std::move(done))->next();

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs bandwire's build and test dependencies from Debian 12's packages.
+# Skips apt-get entirely when everything is already present.
+set -euo pipefail
+pkgs=(g++ meson ninja-build pkg-config cmake libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
+  pkgs+=(clang libclang-rt-14-dev tshark)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

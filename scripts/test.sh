@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The full test run: dependencies, a normal build and its tests, an
+# ASan+UBSan build and its tests, and a short deterministic fuzz run.
+# Prints each stage's wall time and ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=$(nproc)
+stage() { printf '\n== %s\n' "$1"; stage_start=$(date +%s); }
+stage_end() { echo "== $1 took $(( $(date +%s) - stage_start )) s"; }
+
+stage deps; scripts/deps.sh --test; stage_end deps
+
+passed=0; failed=0
+count() {  # sums meson's testlog.json results
+  local log=$1/meson-logs/testlog.json
+  [[ -f $log ]] || return 0
+  local p f
+  p=$(grep -c '"result": "OK"' "$log" || true)
+  f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+rc=0
+stage "build (debugoptimized)"
+[[ -d build ]] || meson setup build >/dev/null
+ninja -C build -j"$jobs"
+stage_end build
+
+stage "tests (debugoptimized)"
+meson test -C build --suite unit --print-errorlogs || rc=1
+count build
+stage_end tests
+
+stage "build (ASan+UBSan)"
+[[ -d build-asan ]] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug >/dev/null
+ninja -C build-asan -j"$jobs"
+stage_end "build asan"
+
+stage "tests (ASan+UBSan)"
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+  meson test -C build-asan --suite unit --print-errorlogs || rc=1
+count build-asan
+stage_end "tests asan"
+
+stage "fuzz (libFuzzer, fixed seed and run count)"
+[[ -d build-fuzz ]] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dtests=false \
+  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-fuzz -j"$jobs"
+for f in build-fuzz/fuzz/fuzz_*; do
+  [[ -x $f && ! -d $f ]] || continue
+  name=$(basename "$f")
+  if "$f" -seed=1 -runs="${FUZZ_RUNS:-200000}" -max_len=600 >"build-fuzz/$name.log" 2>&1; then
+    echo "fuzz: $name ok ($(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" || echo done))"
+    passed=$((passed + 1))
+  else
+    echo "fuzz: $name FAILED"; tail -30 "build-fuzz/$name.log"; failed=$((failed + 1)); rc=1
+  fi
+done
+stage_end fuzz
+
+echo
+echo "$passed passed, $failed failed"
+exit $rc
