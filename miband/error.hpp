@@ -1,0 +1,45 @@
+// Error codes of the Mi Band layer (category "bandwire.miband").
+//
+// These are local conditions: a reply the band sent that says "no", a reply
+// that does not decode, or a step that never got an answer. They never carry
+// an ATT error code; an ATT Error Response from the band stays in
+// att::error_category() (see att/error.hpp).
+#pragma once
+
+#include <type_traits>
+
+#include <boost/system/error_code.hpp>
+
+namespace bandwire::miband {
+
+enum class errc {
+  // ---- authentication (fact sheet §4) ----
+  key_rejected = 1,      ///< `10 03 xx`, xx != 01: the band did not accept AES(key, random)
+  bind_refused,          ///< `10 01 xx`, xx != 01: the band refused the new key
+  bind_timed_out,        ///< no answer to `01 ...`: nobody tapped the band to confirm the key
+  challenge_refused,     ///< `10 02 xx`, xx != 01: the band would not hand out a random number
+  no_answer,             ///< the band did not reply within the step's deadline
+  malformed_reply,       ///< a `10 <cmd> <status>` reply that does not decode
+  unexpected_auth_step,  ///< a reply to an auth step that was not the one awaited
+  bind_not_supported,    ///< binding a key on a band with crypt flags (Mi Band 4 style, §18)
+  invalid_key,           ///< key text or bytes are not exactly 16 bytes / 32 hex digits
+  // ---- values and commands ----
+  malformed_value,       ///< a characteristic value or notification with a bad length or field
+  unknown_packet_type,   ///< a raw sensor packet whose type byte is neither 0x01 nor 0x02 (§6.3)
+  command_failed,        ///< `10 <cmd> xx`, xx != 01: the band refused a command
+  unexpected_reply,      ///< a `10 <cmd> ...` reply for a command other than the one sent
+  measurement_failed,    ///< heart rate `00 00`: the band could not measure (§5.1, §22.11)
+  invalid_argument,      ///< a local argument or call that is not valid here
+};
+
+const boost::system::error_category& errc_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), errc_category()};
+}
+
+}  // namespace bandwire::miband
+
+namespace boost::system {
+template <> struct is_error_code_enum<bandwire::miband::errc> : std::true_type {};
+}  // namespace boost::system
