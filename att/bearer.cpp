@@ -12,6 +12,15 @@ constexpr std::size_t rx_buffer_size = 1024;
 constexpr int drain_budget = 64;
 
 bool aborted(const error_code& ec) { return ec == asio::error::operation_aborted; }
+
+// The peer going away shows up as EOF, EPIPE or ECONNRESET depending on
+// which side noticed first; users see one reason: the link closed.
+error_code link_error(const error_code& ec) {
+  if (ec == asio::error::eof || ec == asio::error::broken_pipe || ec == asio::error::connection_reset ||
+      ec == asio::error::not_connected)
+    return make_error_code(errc::closed);
+  return ec;
+}
 }  // namespace
 
 bearer::bearer(seqpacket_socket socket, options opts)
@@ -47,7 +56,7 @@ void bearer::start() {
 void bearer::arm_read() {
   socket_.async_wait(asio::socket_base::wait_read, [this](error_code ec) {
     if (aborted(ec)) return;  // close() or destructor: do not touch *this
-    if (ec) return close(ec);
+    if (ec) return close(link_error(ec));
     drain();
   });
 }
@@ -60,7 +69,7 @@ void bearer::drain() {
     asio::socket_base::message_flags out_flags = 0;
     const std::size_t n = socket_.receive(asio::buffer(rx_), 0, out_flags, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) return close(ec == asio::error::eof ? make_error_code(errc::closed) : ec);
+    if (ec) return close(link_error(ec));
     // A zero-length read on SOCK_SEQPACKET is the peer's orderly shutdown.
     if (n == 0) return close(make_error_code(errc::closed));
     std::size_t len = n;
@@ -276,8 +285,8 @@ error_code bearer::write(bytes_view pdu_bytes) {
     return {};
   }
   if (ec) {
-    close(ec);
-    return ec;
+    close(link_error(ec));
+    return close_reason_;
   }
   return {};
 }
@@ -294,7 +303,7 @@ void bearer::flush() {
       error_code sec;
       socket_.send(asio::buffer(outq_.front()), 0, sec);
       if (sec == asio::error::would_block || sec == asio::error::try_again) break;
-      if (sec) return close(sec);
+      if (sec) return close(link_error(sec));
       outq_.pop_front();
     }
     flush();
