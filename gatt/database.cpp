@@ -1,6 +1,7 @@
 #include "gatt/database.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -26,10 +27,9 @@ std::vector<std::uint8_t> le16_value(std::uint16_t x) {
 [[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("gatt::database: " + what); }
 
 std::string hex16(std::uint32_t h) {
-  static const char digits[] = "0123456789abcdef";
-  std::string s = "0x0000";
-  for (int i = 0; i < 4; ++i) s[5 - i] = digits[(h >> (4 * i)) & 0xf];
-  return s;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(h));
+  return buf;
 }
 
 }  // namespace
@@ -105,10 +105,8 @@ std::uint16_t database::add_service(const uuid& type, bool primary, std::uint16_
   if (end < start) fail("service end " + hex16(end) + " is before its start " + hex16(start));
   for (const auto& g : groups_)
     if (!(end < g.start || start > g.end)) fail("service " + hex16(start) + " overlaps the one at " + hex16(g.start));
-  if (!fixed) {
-    // A growing service cannot start inside the free space a growing
-    // predecessor would still claim: that is decided when handles are added.
-  }
+  // A growing predecessor that would later run into this service is stopped
+  // when it adds a handle (check_free), not here.
   auto it = std::lower_bound(groups_.begin(), groups_.end(), start,
                              [](const group& g, std::uint16_t h) { return g.start < h; });
   groups_.insert(it, group{start, end, fixed});
