@@ -2,6 +2,7 @@
 // transport. Each subcommand is one short coroutine over gatt::client.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -29,7 +30,7 @@ TARGET:
 
 COMMANDS:
   primary [--uuid U]                    discover primary services (all, or by UUID)
-  characteristics                       discover all characteristics
+  characteristics [--start H --end H]   discover characteristics (all, or in a range)
   descriptors [--start H --end H]       list attribute handles and types (Find Information)
   read HANDLE [--offset N]              read a whole value (continues with Read Blob)
   read-uuid UUID [--start H --end H]    read values by characteristic UUID
@@ -75,10 +76,103 @@ std::string printable(bytes_view v) {
   return s;
 }
 
+// The command line, checked completely before connecting: a usage error
+// exits 2 at once and never dials the device.
+struct plan {
+  std::string cmd;
+  std::optional<std::uint16_t> mtu;      // --mtu
+  std::optional<att::uuid> type;         // primary --uuid, read-uuid UUID
+  std::uint16_t start = 1, end = 0xffff;  // --start, --end
+  std::uint16_t offset = 0;              // --offset
+  std::vector<std::uint16_t> handles;    // read, write, write-cmd, read-multiple
+  std::vector<std::uint8_t> value;       // write, write-cmd
+  bool reliable = false, long_write = false;
+  std::vector<std::uint16_t> subscribe;  // listen --subscribe
+  double duration = 0;                   // listen --duration; 0 = until a signal
+};
+
+std::optional<std::uint16_t> parse_handle(const std::string& s) {
+  auto v = parse_number(s, 0xffff);
+  return v ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*v)) : std::nullopt;
+}
+
+// Fills `p` from the command line; returns a usage error, or "" when valid.
+std::string make_plan(const args& a, plan& p) {
+  const auto& all = a.positional();
+  p.cmd = all.front();
+  const std::vector<std::string> pos(all.begin() + 1, all.end());
+  if (auto m = a.get("--mtu")) {
+    auto v = parse_number(*m, 517);
+    if (!v || *v < 23) return "--mtu must be 23..517";
+    p.mtu = static_cast<std::uint16_t>(*v);
+  }
+  for (auto [name, field] : {std::pair{"--start", &p.start}, std::pair{"--end", &p.end}, std::pair{"--offset", &p.offset}}) {
+    if (auto s = a.get(name)) {
+      auto h = parse_handle(*s);
+      if (!h) return std::string(name) == "--offset" ? "not an offset: " + *s : "not a handle: " + *s;
+      *field = *h;
+    }
+  }
+  if (p.start == 0 || p.start > p.end) return "--start must be 1..--end";
+  const auto handles = [&](std::size_t from, std::size_t to) -> std::string {
+    for (std::size_t i = from; i < to; ++i) {
+      auto h = parse_handle(pos[i]);
+      if (!h) return "not a handle: " + pos[i];
+      p.handles.push_back(*h);
+    }
+    return {};
+  };
+  const auto uuid_arg = [&](const std::string& s) -> std::string {
+    p.type = att::uuid::parse(s);
+    return p.type ? "" : "not a UUID: " + s;
+  };
+
+  if (p.cmd == "primary") {
+    if (!pos.empty()) return "primary takes no arguments";
+    if (auto u = a.get("--uuid")) return uuid_arg(*u);
+  } else if (p.cmd == "characteristics" || p.cmd == "descriptors") {
+    if (!pos.empty()) return p.cmd + " takes no arguments";
+  } else if (p.cmd == "read") {
+    if (pos.size() != 1) return "read takes one HANDLE";
+    return handles(0, 1);
+  } else if (p.cmd == "read-uuid") {
+    if (pos.size() != 1) return "read-uuid takes one UUID";
+    return uuid_arg(pos[0]);
+  } else if (p.cmd == "read-multiple") {
+    if (pos.size() < 2) return "read-multiple takes two or more handles";
+    return handles(0, pos.size());
+  } else if (p.cmd == "write" || p.cmd == "write-cmd") {
+    if (pos.size() != 2) return p.cmd + " takes HANDLE and HEX";
+    if (auto e = handles(0, 1); !e.empty()) return e;
+    if (!from_hex(pos[1], p.value)) return "not hex bytes: " + pos[1];
+    p.reliable = a.has("--reliable");
+    p.long_write = a.has("--long") || p.reliable || p.offset != 0;
+    if (p.cmd == "write-cmd" && (p.long_write || a.has("--offset")))
+      return "write-cmd takes no --offset, --long or --reliable";
+  } else if (p.cmd == "listen") {
+    if (!pos.empty()) return "listen takes no arguments (use --subscribe HANDLE)";
+    for (const auto& s : a.all("--subscribe")) {
+      auto h = parse_handle(s);
+      if (!h) return "not a handle: " + s;
+      p.subscribe.push_back(*h);
+    }
+    if (auto d = a.get("--duration")) {
+      char* endp = nullptr;
+      p.duration = std::strtod(d->c_str(), &endp);
+      // Finite, positive and at most a day: the timer works in milliseconds.
+      if (d->empty() || *endp != '\0' || !(p.duration > 0 && p.duration <= 86400))
+        return "--duration must be a positive number of seconds (at most 86400)";
+    }
+  } else {
+    return "unknown command '" + p.cmd + "'";
+  }
+  return {};
+}
+
 struct context {
   asio::io_context& io;
   gatt::client& client;
-  const args& a;
+  const plan& p;
   bool json = false;
   int exit = exit_ok;
   std::string what;  // procedure name for error messages
@@ -86,20 +180,6 @@ struct context {
   void fail(const error_code& ec) {
     std::fprintf(stderr, "bandwire: %s failed: %s\n", what.c_str(), ec.message().c_str());
     exit = exit_failed;
-  }
-  void usage(const std::string& msg) {
-    std::fprintf(stderr, "bandwire gatt: %s (see bandwire gatt --help)\n", msg.c_str());
-    exit = exit_usage;
-  }
-  std::optional<std::uint16_t> handle_arg(const std::string& s) {
-    auto v = parse_number(s, 0xffff);
-    if (!v) usage("not a handle: " + s);
-    return v ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*v)) : std::nullopt;
-  }
-  std::optional<std::uint16_t> handle_opt(const char* name, std::uint16_t dflt) {
-    auto s = a.get(name);
-    if (!s) return dflt;
-    return handle_arg(*s);
   }
   void print_value(std::uint16_t handle, bytes_view v) {
     if (json) return emit(json_object().add("handle", handle).add("value", to_hex(v)).str());
@@ -110,16 +190,26 @@ struct context {
 
 using tok_t = asio::redirect_error_t<asio::use_awaitable_t<>>;
 
-asio::awaitable<void> gatt_main(context& c, std::string cmd, std::vector<std::string> pos) {
+asio::awaitable<void> gatt_main(context& c) {
   error_code ec;
   tok_t tok = asio::redirect_error(asio::use_awaitable, ec);
   auto& cl = c.client;
+  const plan& p = c.p;
+  const std::string& cmd = p.cmd;
+  const auto print_event = [&c](std::uint16_t h, bytes_view v, bool ind) {
+    if (c.json)
+      emit(json_object().add("handle", h).add("value", to_hex(v)).add("indication", ind).str());
+    else
+      emit((ind ? "indication " : "notification ") + hex16(h) + ": " + to_hex(v));
+  };
+  // `listen` routes values before the first read, so a notification the
+  // peer sends right after connecting is printed, not dropped.
+  if (cmd == "listen") cl.listen_all(print_event);
+  cl.bearer().start();
 
-  if (auto m = c.a.get("--mtu")) {
-    auto v = parse_number(*m, 517);
-    if (!v || *v < 23) co_return c.usage("--mtu must be 23..517");
+  if (p.mtu) {
     c.what = "MTU exchange";
-    const std::uint16_t mtu = co_await cl.async_exchange_mtu(static_cast<std::uint16_t>(*v), tok);
+    const std::uint16_t mtu = co_await cl.async_exchange_mtu(*p.mtu, tok);
     if (ec) co_return c.fail(ec);
     if (!c.json) std::fprintf(stderr, "ATT MTU %u\n", mtu);
   }
@@ -127,13 +217,10 @@ asio::awaitable<void> gatt_main(context& c, std::string cmd, std::vector<std::st
   if (cmd == "primary") {
     c.what = "primary service discovery";
     std::vector<gatt::service> services;
-    if (auto u = c.a.get("--uuid")) {
-      auto type = att::uuid::parse(*u);
-      if (!type) co_return c.usage("not a UUID: " + *u);
-      services = co_await cl.async_discover_primary(*type, tok);
-    } else {
+    if (p.type)
+      services = co_await cl.async_discover_primary(*p.type, tok);
+    else
       services = co_await cl.async_discover_primary(tok);
-    }
     if (ec) co_return c.fail(ec);
     for (const auto& s : services) {
       if (c.json)
@@ -143,9 +230,7 @@ asio::awaitable<void> gatt_main(context& c, std::string cmd, std::vector<std::st
     }
   } else if (cmd == "characteristics") {
     c.what = "characteristic discovery";
-    auto start = c.handle_opt("--start", 1), end = c.handle_opt("--end", 0xffff);
-    if (!start || !end) co_return;
-    auto chars = co_await cl.async_discover_characteristics(*start, *end, tok);
+    auto chars = co_await cl.async_discover_characteristics(p.start, p.end, tok);
     if (ec) co_return c.fail(ec);
     for (const auto& ch : chars) {
       if (c.json)
@@ -161,9 +246,7 @@ asio::awaitable<void> gatt_main(context& c, std::string cmd, std::vector<std::st
     }
   } else if (cmd == "descriptors") {
     c.what = "descriptor discovery";
-    auto start = c.handle_opt("--start", 1), end = c.handle_opt("--end", 0xffff);
-    if (!start || !end) co_return;
-    auto descs = co_await cl.async_discover_descriptors(*start, *end, tok);
+    auto descs = co_await cl.async_discover_descriptors(p.start, p.end, tok);
     if (ec) co_return c.fail(ec);
     for (const auto& d : descs) {
       if (c.json)
@@ -172,129 +255,91 @@ asio::awaitable<void> gatt_main(context& c, std::string cmd, std::vector<std::st
         emit("handle " + hex16(d.handle) + " " + d.type.to_string());
     }
   } else if (cmd == "read") {
-    if (pos.size() != 1) co_return c.usage("read takes one HANDLE");
-    auto h = c.handle_arg(pos[0]);
-    auto off = c.handle_opt("--offset", 0);
-    if (!h || !off) co_return;
-    c.what = "read " + hex16(*h);
+    const std::uint16_t h = p.handles[0];
+    c.what = "read " + hex16(h);
     gatt::value_type v;
-    if (*off == 0) {
-      v = co_await cl.async_read(*h, tok);
+    if (p.offset == 0) {
+      v = co_await cl.async_read(h, tok);
     } else {
       v = co_await asio::async_initiate<tok_t, void(error_code, gatt::value_type)>(
           [&](auto handler) {
-            cl.read(*h, *off, [handler = std::move(handler)](error_code e, gatt::value_type r) mutable {
+            cl.read(h, p.offset, [handler = std::move(handler)](error_code e, gatt::value_type r) mutable {
               handler(e, std::move(r));
             });
           },
           tok);
     }
     if (ec) co_return c.fail(ec);
-    c.print_value(*h, v);
+    c.print_value(h, v);
   } else if (cmd == "read-uuid") {
-    if (pos.size() != 1) co_return c.usage("read-uuid takes one UUID");
-    auto type = att::uuid::parse(pos[0]);
-    if (!type) co_return c.usage("not a UUID: " + pos[0]);
-    auto start = c.handle_opt("--start", 1), end = c.handle_opt("--end", 0xffff);
-    if (!start || !end) co_return;
-    c.what = "read by UUID " + type->to_string();
-    auto r = co_await cl.async_read_by_uuid(*start, *end, *type, tok);
+    c.what = "read by UUID " + p.type->to_string();
+    auto r = co_await cl.async_read_by_uuid(p.start, p.end, *p.type, tok);
     if (ec) co_return c.fail(ec);
     for (const auto& e : r.entries) c.print_value(e.handle, e.value);
   } else if (cmd == "read-multiple") {
-    if (pos.size() < 2) co_return c.usage("read-multiple takes two or more handles");
-    std::vector<std::uint16_t> hs;
-    for (const auto& p : pos) {
-      auto h = c.handle_arg(p);
-      if (!h) co_return;
-      hs.push_back(*h);
-    }
     c.what = "read multiple";
-    auto v = co_await cl.async_read_multiple(hs, tok);
+    auto v = co_await cl.async_read_multiple(p.handles, tok);
     if (ec) co_return c.fail(ec);
     if (c.json)
       emit(json_object().add("value", to_hex(v)).str());
     else
       emit("values: " + to_hex(v));
   } else if (cmd == "write" || cmd == "write-cmd") {
-    if (pos.size() != 2) co_return c.usage(cmd + " takes HANDLE and HEX");
-    auto h = c.handle_arg(pos[0]);
-    if (!h) co_return;
-    std::vector<std::uint8_t> value;
-    if (!from_hex(pos[1], value)) co_return c.usage("not hex bytes: " + pos[1]);
-    c.what = cmd + " " + hex16(*h);
+    const std::uint16_t h = p.handles[0];
+    c.what = cmd + " " + hex16(h);
     if (cmd == "write-cmd") {
-      if (error_code e = cl.write_without_response(*h, value)) co_return c.fail(e);
-      // Let the write leave before the process exits.
-      if (c.json) emit(json_object().add("handle", *h).add("written", static_cast<int>(value.size())).str());
+      if (error_code e = cl.write_without_response(h, p.value)) co_return c.fail(e);
+      if (c.json)
+        emit(json_object().add("handle", h).add("written", static_cast<int>(p.value.size())).str());
+      else
+        emit("sent " + std::to_string(p.value.size()) + " bytes to " + hex16(h) + " (no response)");
       co_return;
     }
-    auto off = c.handle_opt("--offset", 0);
-    if (!off) co_return;
-    const bool reliable = c.a.has("--reliable");
-    const bool long_write = c.a.has("--long") || reliable || *off != 0 || value.size() + 3 > cl.bearer().mtu();
+    // Prepared writes when asked, or when the value does not fit one Write
+    // Request (opcode + handle + value <= ATT_MTU, §4.9.3).
+    const bool long_write = p.long_write || p.value.size() + 3 > cl.bearer().mtu();
     if (long_write) {
       co_await asio::async_initiate<tok_t, void(error_code)>(
           [&](auto handler) {
-            cl.write_long(*h, *off, value, reliable,
+            cl.write_long(h, p.offset, p.value, p.reliable,
                           [handler = std::move(handler)](error_code e) mutable { handler(e); });
           },
           tok);
     } else {
-      co_await cl.async_write(*h, value, tok);
+      co_await cl.async_write(h, p.value, tok);
     }
     if (ec) co_return c.fail(ec);
     if (c.json)
-      emit(json_object().add("handle", *h).add("written", static_cast<int>(value.size())).str());
+      emit(json_object().add("handle", h).add("written", static_cast<int>(p.value.size())).str());
     else
-      emit("wrote " + std::to_string(value.size()) + " bytes to " + hex16(*h));
+      emit("wrote " + std::to_string(p.value.size()) + " bytes to " + hex16(h));
   } else if (cmd == "listen") {
-    auto subs = c.a.all("--subscribe");
-    double duration = 0;
-    if (auto d = c.a.get("--duration")) {
-      try {
-        duration = std::stod(*d);
-      } catch (...) {
-        duration = -1;
-      }
-      if (!(duration > 0)) co_return c.usage("--duration must be a positive number of seconds");
-    }
-    auto print = [&c](std::uint16_t h, bytes_view v, bool ind) {
-      if (c.json)
-        emit(json_object().add("handle", h).add("value", to_hex(v)).add("indication", ind).str());
-      else
-        emit((ind ? "indication " : "notification ") + hex16(h) + ": " + to_hex(v));
-    };
-    cl.listen_all(print);
-    if (!subs.empty()) {
+    if (!p.subscribe.empty()) {
       c.what = "discovery";
       co_await cl.async_discover_all(tok);
       if (ec) co_return c.fail(ec);
-      for (const auto& s : subs) {
-        auto h = c.handle_arg(s);
-        if (!h) co_return;
-        c.what = "subscribe " + hex16(*h);
-        co_await cl.async_subscribe(*h, print, tok);
+      for (const auto h : p.subscribe) {
+        c.what = "subscribe " + hex16(h);
+        co_await cl.async_subscribe(h, print_event, tok);
         if (ec) co_return c.fail(ec);
       }
     }
     // Wait for Ctrl-C, SIGTERM, the duration, or the link going away.
     asio::signal_set signals(c.io, SIGINT, SIGTERM);
     asio::steady_timer timer(c.io);
-    timer.expires_at(duration > 0 ? std::chrono::steady_clock::now() +
-                                        std::chrono::milliseconds(static_cast<long long>(duration * 1000))
-                                  : asio::steady_timer::time_point::max());
+    timer.expires_at(p.duration > 0 ? std::chrono::steady_clock::now() +
+                                          std::chrono::milliseconds(static_cast<long long>(p.duration * 1000))
+                                    : asio::steady_timer::time_point::max());
     signals.async_wait([&](error_code, int) { timer.cancel(); });
     cl.bearer().on_close([&](error_code) { timer.cancel(); });
     error_code wait_ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     signals.cancel();
+    cl.bearer().on_close(nullptr);  // `timer` dies with this frame
     if (!cl.bearer().is_open() && cl.bearer().close_reason() != att::errc::closed) {
       c.what = "listen";
       c.fail(cl.bearer().close_reason());
     }
-  } else {
-    c.usage("unknown command '" + cmd + "'");
   }
 }
 
@@ -316,6 +361,11 @@ int run_gatt(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "bandwire gatt: missing COMMAND (see bandwire gatt --help)\n");
     return exit_usage;
   }
+  plan p;
+  if (std::string usage = make_plan(a, p); !usage.empty()) {
+    std::fprintf(stderr, "bandwire gatt: %s (see bandwire gatt --help)\n", usage.c_str());
+    return exit_usage;
+  }
   std::string err;
   target_options topts = read_target_options(a, err);
   if (!err.empty()) {
@@ -329,12 +379,10 @@ int run_gatt(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "bandwire: %s\n", message.c_str());
     return exit_connect;
   }
-  conn.bearer->start();
-  gatt::client client(*conn.bearer);
-  context ctx{io, client, a, a.has("--json"), exit_ok, {}};
-  std::vector<std::string> pos(a.positional().begin() + 1, a.positional().end());
+  gatt::client client(*conn.bearer);  // gatt_main starts the bearer
+  context ctx{io, client, p, a.has("--json"), exit_ok, {}};
   bool done = false;
-  asio::co_spawn(io, gatt_main(ctx, a.positional()[0], pos), [&](std::exception_ptr e) {
+  asio::co_spawn(io, gatt_main(ctx), [&](std::exception_ptr e) {
     done = true;
     if (e) {
       try {

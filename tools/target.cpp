@@ -14,7 +14,12 @@ namespace bandwire::tools {
 target_options read_target_options(const args& a, std::string& error) {
   target_options o;
   o.device = a.get("--device").value_or("");
-  if (o.device.empty()) error = "missing --device TARGET (unix:/path, demo, sim or a Bluetooth address)";
+  // The target's form is checked here, with the other options, so a typo is
+  // a usage error (exit 2) rather than a failed connection (exit 3).
+  if (o.device.empty())
+    error = "missing --device TARGET (unix:/path, demo, sim or a Bluetooth address)";
+  else if (o.device.rfind("unix:", 0) != 0 && o.device != "demo" && o.device != "sim" && !hci::address::parse(o.device))
+    error = "unknown device '" + o.device + "': use unix:/path, demo, sim or an address like AA:BB:CC:DD:EE:FF";
   if (auto t = a.get("--addr-type")) {
     if (*t != "random" && *t != "public") error = "--addr-type must be random or public";
     o.addr_type = *t;

@@ -1,0 +1,189 @@
+#include "tools/state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace bandwire::tools {
+
+namespace {
+
+void make_dirs(const std::string& path, mode_t mode) {
+  std::string cur;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    cur.push_back(path[i]);
+    if ((path[i] == '/' && i > 0) || i + 1 == path.size()) ::mkdir(cur.c_str(), mode);
+  }
+}
+
+std::string read_file(const std::string& path, bool& ok) {
+  std::ifstream f(path, std::ios::binary);
+  ok = static_cast<bool>(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+state_store::state_store(std::string dir) : dir_(std::move(dir)) {
+  if (dir_.empty()) {
+    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) {
+      dir_ = std::string(x) + "/bandwire";
+    } else {
+      const char* home = std::getenv("HOME");
+      dir_ = std::string(home && *home ? home : ".") + "/.local/state/bandwire";
+    }
+  }
+}
+
+std::string state_store::device_id(const std::string& target) {
+  std::string id;
+  for (char c : target) {
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '_')
+      id.push_back(c);
+    else if (c != ':' && !id.empty() && id.back() != '-')
+      id.push_back('-');
+  }
+  return id.empty() ? "device" : id;
+}
+
+std::string state_store::key_path(const std::string& id) const { return dir_ + "/keys/" + id + ".key"; }
+std::string state_store::cache_path(const std::string& id) const { return dir_ + "/cache/" + id + ".gatt"; }
+
+std::optional<miband::auth_key> state_store::load_key(const std::string& id, std::string& error) const {
+  bool ok = false;
+  const std::string text = read_file(key_path(id), ok);
+  if (!ok) return std::nullopt;
+  std::optional<miband::auth_key> k;
+  if (miband::parse_key_file(text, k) || !k) error = "key file " + key_path(id) + " is not 32 hex digits";
+  return k;
+}
+
+std::string state_store::save_key(const std::string& id, const miband::auth_key& key) const {
+  make_dirs(dir_ + "/keys", 0700);
+  const std::string path = key_path(id);
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
+  const std::string text = miband::format_key_file(key);
+  const bool wrote = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  if (!wrote || ::rename(tmp.c_str(), path.c_str()) != 0) return "cannot write " + path + ": " + std::strerror(errno);
+  return {};
+}
+
+bool state_store::load_cache(const std::string& id, std::vector<gatt::service>& out) const {
+  bool ok = false;
+  const std::string text = read_file(cache_path(id), ok);
+  return ok && parse_services(text, out) && !out.empty();
+}
+
+void state_store::save_cache(const std::string& id, const std::vector<gatt::service>& services) const {
+  make_dirs(dir_ + "/cache", 0700);
+  std::ofstream f(cache_path(id), std::ios::trunc);
+  f << serialize_services(services);
+}
+
+void state_store::drop_cache(const std::string& id) const { ::unlink(cache_path(id).c_str()); }
+
+std::optional<miband::auth_key> key_from_user(const std::string& key_file, std::string& error) {
+  std::optional<miband::auth_key> k;
+  if (!key_file.empty()) {
+    bool ok = false;
+    const std::string text = read_file(key_file, ok);
+    if (!ok) {
+      error = "cannot read key file " + key_file;
+      return std::nullopt;
+    }
+    if (miband::parse_key_file(text, k) || !k) error = "key file " + key_file + " is not 32 hex digits";
+    return k;
+  }
+  if (const char* env = std::getenv("BANDWIRE_KEY"); env && *env) {
+    if (miband::parse_key_file(env, k) || !k) error = "BANDWIRE_KEY is not 32 hex digits";
+  }
+  return k;
+}
+
+// Format: one entity per line, handles in hex.
+//   S <start> <end> <uuid> <primary 0|1>
+//   I <decl> <start> <end> <uuid>
+//   C <decl> <value> <props> <end> <uuid>
+//   D <handle> <uuid>
+std::string serialize_services(const std::vector<gatt::service>& services) {
+  std::ostringstream o;
+  o << "bandwire-gatt-cache 1\n" << std::hex;
+  for (const auto& s : services) {
+    o << "S " << s.start << ' ' << s.end << ' ' << s.type.to_string() << ' ' << (s.primary ? 1 : 0) << '\n';
+    for (const auto& i : s.includes)
+      o << "I " << i.decl_handle << ' ' << i.start << ' ' << i.end << ' ' << i.type.to_string() << '\n';
+    for (const auto& c : s.characteristics) {
+      o << "C " << c.decl_handle << ' ' << c.value_handle << ' ' << unsigned(c.properties) << ' ' << c.end_handle
+        << ' ' << c.type.to_string() << '\n';
+      for (const auto& d : c.descriptors) o << "D " << d.handle << ' ' << d.type.to_string() << '\n';
+    }
+  }
+  return o.str();
+}
+
+bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != "bandwire-gatt-cache 1") return false;
+  std::vector<gatt::service> r;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string kind, u;
+    l >> kind >> std::hex;
+    auto num = [&](unsigned max) -> std::optional<unsigned> {
+      unsigned v = 0;
+      if (!(l >> v) || v > max) return std::nullopt;
+      return v;
+    };
+    if (kind == "S") {
+      auto s = num(0xffff), e = num(0xffff);
+      l >> u;
+      auto p = num(1);
+      auto t = att::uuid::parse(u);
+      if (!s || !e || !p || !t) return false;
+      gatt::service sv;
+      sv.start = static_cast<std::uint16_t>(*s), sv.end = static_cast<std::uint16_t>(*e), sv.type = *t, sv.primary = *p;
+      r.push_back(std::move(sv));
+    } else if (kind == "I" && !r.empty()) {
+      auto d = num(0xffff), s = num(0xffff), e = num(0xffff);
+      l >> u;
+      auto t = att::uuid::parse(u);
+      if (!d || !s || !e || !t) return false;
+      r.back().includes.push_back({static_cast<std::uint16_t>(*d), static_cast<std::uint16_t>(*s),
+                                   static_cast<std::uint16_t>(*e), *t});
+    } else if (kind == "C" && !r.empty()) {
+      auto d = num(0xffff), v = num(0xffff), p = num(0xff), e = num(0xffff);
+      l >> u;
+      auto t = att::uuid::parse(u);
+      if (!d || !v || !p || !e || !t) return false;
+      gatt::characteristic c;
+      c.decl_handle = static_cast<std::uint16_t>(*d), c.value_handle = static_cast<std::uint16_t>(*v);
+      c.properties = static_cast<std::uint8_t>(*p), c.end_handle = static_cast<std::uint16_t>(*e), c.type = *t;
+      r.back().characteristics.push_back(std::move(c));
+    } else if (kind == "D" && !r.empty() && !r.back().characteristics.empty()) {
+      auto h = num(0xffff);
+      l >> u;
+      auto t = att::uuid::parse(u);
+      if (!h || !t) return false;
+      r.back().characteristics.back().descriptors.push_back({static_cast<std::uint16_t>(*h), *t});
+    } else if (!line.empty()) {
+      return false;
+    }
+  }
+  out = std::move(r);
+  return true;
+}
+
+}  // namespace bandwire::tools

@@ -1,0 +1,208 @@
+// `bandwire stream`: raw accelerometer + PPG + heart rate as analysis-ready
+// records, until Ctrl-C, SIGTERM or --duration; the band's streams are
+// stopped cleanly (`03`, `15 01 00`) before exit.
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+
+#include "tools/await.hpp"
+#include "tools/band_session.hpp"
+#include "tools/commands.hpp"
+#include "tools/records.hpp"
+
+namespace bandwire::tools {
+
+namespace {
+
+constexpr const char* stream_help = R"(usage: bandwire stream --device TARGET [options]
+
+Streams the band's raw accelerometer, raw PPG and heart rate as one record per
+sample (schema and units in the README), until Ctrl-C, SIGTERM or --duration.
+The band's sensors and heart-rate measurement are stopped before exit.
+
+  --format jsonl|csv     record format (default jsonl)
+  --output FILE          write records to FILE instead of stdout (flushed per record)
+  --duration S           stop after S seconds
+  --rate HZ              sample rate per sensor, 1..100 (default 25)
+  --no-accel             no accelerometer
+  --no-ppg               no PPG
+  --no-hr                no heart rate (the PPG needs it on a real band)
+  --counts-per-g N       accelerometer scale (default 256 counts per g)
+
+)";
+
+// Reconstructs per-sample times: samples are evenly spaced at the configured
+// rate; the clock re-anchors to the arrival time after a gap or when it
+// drifts more than 2 s from the arrivals (packets come in ~0.65 s bursts).
+struct sample_clock {
+  double rate = 25, next = -1;
+  double first_of(std::size_t n, double arrival) {
+    const double span = static_cast<double>(n - 1) / rate;
+    if (next < 0 || std::abs(next + span - arrival) > 2.0) next = arrival - span;
+    const double t = next;
+    next += static_cast<double>(n) / rate;
+    return t;
+  }
+};
+
+}  // namespace
+
+int run_stream(const std::vector<std::string>& argv) {
+  auto values = band_value_options();
+  values.insert({"--format", "--output", "--duration", "--rate", "--counts-per-g"});
+  auto flags = band_flags();
+  flags.insert({"--no-accel", "--no-ppg", "--no-hr"});
+  args a(argv, values, flags);
+  if (a.has("--help")) {
+    std::fputs(stream_help, stdout);
+    std::fputs(band_common_help, stdout);
+    return exit_ok;
+  }
+  band_session s(a);
+  if (int rc = s.configure("stream"); rc >= 0) return rc;
+  auto usage = [](const char* m) {
+    std::fprintf(stderr, "bandwire stream: %s (see bandwire stream --help)\n", m);
+    return exit_usage;
+  };
+  if (!a.positional().empty()) return usage("unexpected argument");
+  const std::string format = a.get("--format").value_or("jsonl");
+  if (format != "jsonl" && format != "csv") return usage("--format must be jsonl or csv");
+  miband::stream_options so;
+  so.accelerometer = !a.has("--no-accel");
+  so.ppg = !a.has("--no-ppg");
+  so.heart_rate = !a.has("--no-hr");
+  if (!so.accelerometer && !so.ppg && !so.heart_rate) return usage("nothing to stream");
+  if (auto r = a.get("--rate")) {
+    auto v = parse_number(*r, 100);
+    if (!v || *v < 1) return usage("--rate must be 1..100 Hz");
+    so.rate_hz = static_cast<std::uint8_t>(*v);
+  }
+  double duration = 0, cpg = miband::miband2_counts_per_g;
+  try {
+    if (auto d = a.get("--duration")) duration = std::stod(*d);
+    if (auto c = a.get("--counts-per-g")) cpg = std::stod(*c);
+  } catch (...) {
+    return usage("--duration and --counts-per-g take numbers");
+  }
+  if (duration < 0 || (a.has("--duration") && duration == 0)) return usage("--duration must be positive");
+  if (!(cpg > 0)) return usage("--counts-per-g must be positive");
+
+  std::FILE* out = stdout;
+  if (auto path = a.get("--output")) {
+    out = std::fopen(path->c_str(), "w");
+    if (!out) {
+      std::fprintf(stderr, "bandwire stream: cannot write %s\n", path->c_str());
+      return exit_usage;
+    }
+  }
+  record_writer w(out, format == "csv" ? record_format::csv : record_format::jsonl);
+  sample_clock accel_clock{static_cast<double>(so.rate_hz)}, ppg_clock{static_cast<double>(so.rate_hz)};
+  double last_packet = -1;
+
+  int rc = s.run([&]() -> asio::awaitable<int> {
+    if (int c = co_await s.connect(true); c >= 0) co_return c;
+    auto& b = *s.band;
+    b.counts_per_g = cpg;
+    // Runs until Ctrl-C/SIGTERM, --duration, the link closing, or the output
+    // failing (a closed pipe): each cancels this timer.
+    asio::steady_timer timer(s.io);
+    timer.expires_at(duration > 0 ? std::chrono::steady_clock::now() +
+                                        std::chrono::microseconds(static_cast<long long>(duration * 1e6))
+                                  : asio::steady_timer::time_point::max());
+    auto check_output = [&] {
+      if (w.failed()) timer.cancel();
+    };
+    error_code ec = co_await await_done([&](auto d) {
+      b.start_stream(
+          so,
+          [&](const miband::sensor_event& e) {
+            using kind = miband::counter_tracker::kind;
+            if (e.order.what == kind::gap || (e.order.what == kind::first && e.order.missing)) {
+              record g;
+              g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = e.order.missing;
+              g.seconds = last_packet >= 0 ? e.mono - last_packet : 0;
+              w.write(g);
+              accel_clock.next = ppg_clock.next = -1;
+            }
+            last_packet = e.mono;
+            const auto& p = e.packet;
+            record r;
+            r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
+            if (p.type == miband::sensor_packet_type::accelerometer) {
+              r.kind = "accel";
+              r.has_xyz = true;
+              double t = accel_clock.first_of(p.count, e.wall);
+              for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
+                const auto smp = p.accel(i);
+                const auto g = miband::to_g(smp, cpg);
+                r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
+                w.write(r);
+              }
+              check_output();
+            } else {
+              r.kind = "ppg";
+              r.has_value = true;
+              double t = ppg_clock.first_of(p.count, e.wall);
+              for (auto v : p.ppg()) {
+                r.t = t, r.value = v;
+                w.write(r);
+                t += 1.0 / so.rate_hz;
+              }
+              check_output();
+            }
+          },
+          [&](const miband::heart_rate_measurement& m) {
+            record r;
+            r.kind = "hr";
+            r.time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+            r.mono = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+            r.bpm = m.bpm;
+            for (std::size_t i = 0; i < m.rr_count(); ++i) r.rr.push_back(m.rr_seconds(i));
+            w.write(r);
+            check_output();
+          },
+          [&](double silent) {
+            record g;
+            g.kind = "gap";
+            g.time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+            g.mono = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+            g.missing = 0, g.seconds = silent;
+            w.write(g);
+          },
+          std::move(d));
+    });
+    if (ec) co_return s.fail("starting the stream", ec);
+
+    asio::signal_set signals(s.io, SIGINT, SIGTERM);
+    signals.async_wait([&](error_code e, int) {
+      if (!e) timer.cancel();
+    });
+    s.conn.bearer->on_close([&](error_code) { timer.cancel(); });
+    error_code wait_ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+    s.conn.bearer->on_close(nullptr);
+    if (!s.conn.bearer->is_open()) {
+      signals.cancel();
+      co_return s.fail("stream", s.conn.bearer->close_reason());
+    }
+    // Stop the band's streams before exiting; a second Ctrl-C is ignored
+    // until then (the stop takes a few round trips).
+    ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
+    signals.cancel();
+    if (ec) co_return s.fail("stopping the stream", ec);
+    const auto& t = b.counters();
+    std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
+                 static_cast<unsigned long long>(b.stats().sensor_packets), static_cast<unsigned long long>(t.lost()),
+                 static_cast<unsigned long long>(t.duplicates()), static_cast<unsigned long long>(t.out_of_order()),
+                 static_cast<unsigned long long>(b.stats().malformed));
+    if (w.failed()) {
+      std::fprintf(stderr, "bandwire: writing records failed (disk full or closed pipe?)\n");
+      co_return exit_failed;
+    }
+    co_return exit_ok;
+  });
+  if (out != stdout) std::fclose(out);
+  return rc;
+}
+
+}  // namespace bandwire::tools
