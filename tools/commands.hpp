@@ -20,5 +20,6 @@ int run_gatt(const std::vector<std::string>& argv);
 int run_band(const std::string& command, const std::vector<std::string>& argv);
 int run_stream(const std::vector<std::string>& argv);
 int run_sim(const std::vector<std::string>& argv);
+int run_decode(const std::vector<std::string>& argv);
 
 }  // namespace bandwire::tools

@@ -25,8 +25,9 @@ MI BAND COMMANDS:
   events      print button presses and other band events
   sim         run a virtual Mi Band 2 on a unix socket
 
-GATT COMMANDS:
+GATT AND CAPTURE COMMANDS:
   gatt        explore any GATT server: discover, read, write, listen
+  decode      print every ATT PDU of a btsnoop capture, with Mi Band meanings
 
   help        this text
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   if (cmd == "gatt") return run_gatt(rest);
   if (cmd == "stream") return run_stream(rest);
   if (cmd == "sim") return run_sim(rest);
+  if (cmd == "decode") return run_decode(rest);
   for (const char* band_cmd : {"pair", "info", "battery", "time", "steps", "heart", "alert", "vibrate", "events"})
     if (cmd == band_cmd) return run_band(cmd, rest);
   std::fprintf(stderr, "bandwire: unknown command '%s' (see bandwire --help)\n", cmd.c_str());
