@@ -278,7 +278,8 @@ void band::arm_watchdog() {
   watchdog_.async_wait([this, alive = alive_](error_code ec) {
     if (ec || !*alive || !streaming_) return;
     const double silent = clock_.seconds() - last_value_;
-    if (silent >= std::chrono::duration<double>(watchdog_period).count() && on_stall_) on_stall_(silent);
+    // Reported in host seconds, like every other time the user sees.
+    if (silent >= std::chrono::duration<double>(watchdog_period).count() && on_stall_) on_stall_(silent / clock_.speed());
     arm_watchdog();
   });
 }

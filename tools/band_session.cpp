@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 std::set<std::string> band_value_options() {
   auto s = target_value_options;
-  s.insert({"--state-dir", "--key-file", "--auth-flag", "--speed", "--btsnoop", "--sim-tap"});
+  s.insert({"--state-dir", "--key-file", "--auth-flag", "--speed", "--btsnoop", "--sim-tap", "--sim-drop-after"});
   return s;
 }
 std::set<std::string> band_flags() { return {"--json", "--help", "--refresh", "--show-secrets"}; }
@@ -44,6 +44,8 @@ const char* band_common_help = R"(DEVICE OPTIONS (every band command):
   --speed N              with --device sim only: run all protocol timings N times faster
   --sim-tap T            with --device sim only: accept (default), refuse or none,
                          what the simulated user does when asked to tap the band
+  --sim-drop-after S     with --device sim only: the band drops each link after S
+                         seconds (band time), to watch reconnection
 )";
 
 band_session::band_session(const args& args_) : a(args_) {}
@@ -94,8 +96,8 @@ int band_session::configure(const char* command) {
     }
     clock = scaled_clock(v);
   }
-  if (a.has("--sim-tap") && topts_.device != "sim") {
-    std::fprintf(stderr, "bandwire %s: --sim-tap works only with --device sim\n", command);
+  if ((a.has("--sim-tap") || a.has("--sim-drop-after")) && topts_.device != "sim") {
+    std::fprintf(stderr, "bandwire %s: --sim-tap and --sim-drop-after work only with --device sim\n", command);
     return exit_usage;
   }
   device_id = state_store::device_id(topts_.device.rfind("unix:", 0) == 0 ? topts_.device : topts_.device);
@@ -114,15 +116,17 @@ int band_session::fail(const std::string& what, const error_code& ec) {
 }
 
 void band_session::start_recording(const std::string& path) {
-  btsnoop_ = std::fopen(path.c_str(), "wb");
-  if (!btsnoop_) {
-    std::fprintf(stderr, "bandwire: cannot write %s; not recording\n", path.c_str());
-    return;
+  if (!btsnoop_) {  // once per run: a reconnect appends to the same file
+    btsnoop_ = std::fopen(path.c_str(), "wb");
+    if (!btsnoop_) {
+      std::fprintf(stderr, "bandwire: cannot write %s; not recording\n", path.c_str());
+      return;
+    }
+    btsnoop_buf_.clear();
+    hci::write_btsnoop_header(btsnoop_buf_);
+    std::fwrite(btsnoop_buf_.data(), 1, btsnoop_buf_.size(), btsnoop_);
+    std::fflush(btsnoop_);
   }
-  btsnoop_buf_.clear();
-  hci::write_btsnoop_header(btsnoop_buf_);
-  std::fwrite(btsnoop_buf_.data(), 1, btsnoop_buf_.size(), btsnoop_);
-  std::fflush(btsnoop_);
   conn.bearer->set_tap([this](att::direction d, bytes_view pdu) {
     // ATT over unix and sim transports has no HCI: frame it in valid ACL +
     // L2CAP (CID 4) so Wireshark decodes it.
@@ -155,6 +159,11 @@ std::array<std::uint8_t, 16> random_key_bytes() {
 
 asio::awaitable<int> band_session::connect(bool authenticate) {
   std::string message;
+  // A reconnect starts from nothing but the virtual band itself, which
+  // keeps its state (key, clock) like a real band.
+  band.reset();
+  client.reset();
+  conn = connection{};
   if (topts_.device == "sim") {
     miband::sim_options so;
     if (authenticate) {
@@ -169,6 +178,18 @@ asio::awaitable<int> band_session::connect(bool authenticate) {
       if (auto user = key_from_user(key_file_, err)) k = user;
       so.key = k;
     }
+    if (auto d = a.get("--sim-drop-after")) {
+      double v = -1;
+      try {
+        v = std::stod(*d);
+      } catch (...) {
+      }
+      if (!(v > 0)) {
+        std::fprintf(stderr, "bandwire: --sim-drop-after must be positive seconds\n");
+        co_return exit_usage;
+      }
+      so.drop_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+    }
     if (auto t = a.get("--sim-tap")) {
       if (*t == "refuse") so.tap = miband::tap_behaviour::refuse;
       else if (*t == "none") so.tap = miband::tap_behaviour::none;
@@ -177,7 +198,7 @@ asio::awaitable<int> band_session::connect(bool authenticate) {
         co_return exit_usage;
       }
     }
-    sim = std::make_unique<miband::virtual_band>(io.get_executor(), clock, std::move(so));
+    if (!sim) sim = std::make_unique<miband::virtual_band>(io.get_executor(), clock, std::move(so));
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) co_return exit_connect;
     sim->serve(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[1]));

@@ -28,6 +28,9 @@ The band's sensors and heart-rate measurement are stopped before exit.
   --no-ppg               no PPG
   --no-hr                no heart rate (the PPG needs it on a real band)
   --counts-per-g N       accelerometer scale (default 256 counts per g)
+  --no-reconnect         exit when the link is lost instead of reconnecting
+                         (re-authenticating and re-arming the streams, with a
+                         `gap` record for the outage)
 
 )";
 
@@ -51,7 +54,7 @@ int run_stream(const std::vector<std::string>& argv) {
   auto values = band_value_options();
   values.insert({"--format", "--output", "--duration", "--rate", "--counts-per-g"});
   auto flags = band_flags();
-  flags.insert({"--no-accel", "--no-ppg", "--no-hr"});
+  flags.insert({"--no-accel", "--no-ppg", "--no-hr", "--no-reconnect"});
   args a(argv, values, flags);
   if (a.has("--help")) {
     std::fputs(stream_help, stdout);
@@ -99,102 +102,164 @@ int run_stream(const std::vector<std::string>& argv) {
   sample_clock accel_clock{static_cast<double>(so.rate_hz)}, ppg_clock{static_cast<double>(so.rate_hz)};
   double last_packet = -1;
 
-  int rc = s.run([&]() -> asio::awaitable<int> {
-    if (int c = co_await s.connect(true); c >= 0) co_return c;
-    auto& b = *s.band;
-    b.counts_per_g = cpg;
-    // Runs until Ctrl-C/SIGTERM, --duration, the link closing, or the output
-    // failing (a closed pipe): each cancels this timer.
-    asio::steady_timer timer(s.io);
-    timer.expires_at(duration > 0 ? std::chrono::steady_clock::now() +
-                                        std::chrono::microseconds(static_cast<long long>(duration * 1e6))
-                                  : asio::steady_timer::time_point::max());
-    auto check_output = [&] {
-      if (w.failed()) timer.cancel();
-    };
-    error_code ec = co_await await_done([&](auto d) {
-      b.start_stream(
-          so,
-          [&](const miband::sensor_event& e) {
-            using kind = miband::counter_tracker::kind;
-            if (e.order.what == kind::gap || (e.order.what == kind::first && e.order.missing)) {
-              record g;
-              g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = e.order.missing;
-              g.seconds = last_packet >= 0 ? e.mono - last_packet : 0;
-              w.write(g);
-              accel_clock.next = ppg_clock.next = -1;
-            }
-            last_packet = e.mono;
-            const auto& p = e.packet;
-            record r;
-            r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
-            if (p.type == miband::sensor_packet_type::accelerometer) {
-              r.kind = "accel";
-              r.has_xyz = true;
-              double t = accel_clock.first_of(p.count, e.wall);
-              for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
-                const auto smp = p.accel(i);
-                const auto g = miband::to_g(smp, cpg);
-                r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
-                w.write(r);
-              }
-              check_output();
-            } else {
-              r.kind = "ppg";
-              r.has_value = true;
-              double t = ppg_clock.first_of(p.count, e.wall);
-              for (auto v : p.ppg()) {
-                r.t = t, r.value = v;
-                w.write(r);
-                t += 1.0 / so.rate_hz;
-              }
-              check_output();
-            }
-          },
-          [&](const miband::heart_rate_measurement& m) {
-            record r;
-            r.kind = "hr";
-            r.time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-            r.mono = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-            r.bpm = m.bpm;
-            for (std::size_t i = 0; i < m.rr_count(); ++i) r.rr.push_back(m.rr_seconds(i));
-            w.write(r);
-            check_output();
-          },
-          [&](double silent) {
-            record g;
-            g.kind = "gap";
-            g.time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-            g.mono = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-            g.missing = 0, g.seconds = silent;
-            w.write(g);
-          },
-          std::move(d));
-    });
-    if (ec) co_return s.fail("starting the stream", ec);
+  const bool reconnect = !a.has("--no-reconnect");
+  double link_lost_at = -1;  // mono time the link went down, for the gap record
+  std::uint64_t stats_before = 0;  // sensor packets on earlier links
 
+  int rc = s.run([&]() -> asio::awaitable<int> {
+    // Stops on Ctrl-C/SIGTERM, --duration, or the output failing (a closed
+    // pipe); a lost link reconnects (re-authenticates, re-arms the streams)
+    // unless --no-reconnect.
+    bool stopping = false;
+    const auto deadline = duration > 0 ? std::chrono::steady_clock::now() +
+                                             std::chrono::microseconds(static_cast<long long>(duration * 1e6))
+                                       : asio::steady_timer::time_point::max();
+    asio::steady_timer timer(s.io);
     asio::signal_set signals(s.io, SIGINT, SIGTERM);
     signals.async_wait([&](error_code e, int) {
-      if (!e) timer.cancel();
+      if (e) return;
+      stopping = true;
+      timer.cancel();
     });
-    s.conn.bearer->on_close([&](error_code) { timer.cancel(); });
-    error_code wait_ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    s.conn.bearer->on_close(nullptr);
-    if (!s.conn.bearer->is_open()) {
-      signals.cancel();
-      co_return s.fail("stream", s.conn.bearer->close_reason());
+    auto check_output = [&] {
+      if (w.failed()) {
+        stopping = true;
+        timer.cancel();
+      }
+    };
+    auto mono_now = [] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    };
+    auto wall_now = [] {
+      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    };
+    auto done_waiting = [&] { return stopping || std::chrono::steady_clock::now() >= deadline; };
+    bool connected_once = false;
+    double backoff = 1;
+    while (!done_waiting()) {
+      if (int c = co_await s.connect(true); c >= 0) {
+        if (!connected_once || !reconnect || c == exit_usage) {
+          signals.cancel();
+          co_return c;
+        }
+      } else {
+        connected_once = true;
+        auto& b = *s.band;
+        b.counts_per_g = cpg;
+        error_code ec = co_await await_done([&](auto d) {
+          b.start_stream(
+              so,
+              [&](const miband::sensor_event& e) {
+                using kind = miband::counter_tracker::kind;
+                if (link_lost_at >= 0) {
+                  // The link was down: counters restarted, samples in between are lost.
+                  record g;
+                  g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = 0, g.seconds = e.mono - link_lost_at;
+                  w.write(g);
+                  link_lost_at = -1;
+                  accel_clock.next = ppg_clock.next = -1;
+                } else if (e.order.what == kind::gap || (e.order.what == kind::first && e.order.missing)) {
+                  record g;
+                  g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = e.order.missing;
+                  g.seconds = last_packet >= 0 ? e.mono - last_packet : 0;
+                  w.write(g);
+                  accel_clock.next = ppg_clock.next = -1;
+                }
+                last_packet = e.mono;
+                const auto& p = e.packet;
+                record r;
+                r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
+                if (p.type == miband::sensor_packet_type::accelerometer) {
+                  r.kind = "accel";
+                  r.has_xyz = true;
+                  double t = accel_clock.first_of(p.count, e.wall);
+                  for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
+                    const auto smp = p.accel(i);
+                    const auto g = miband::to_g(smp, cpg);
+                    r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
+                    w.write(r);
+                  }
+                } else {
+                  r.kind = "ppg";
+                  r.has_value = true;
+                  double t = ppg_clock.first_of(p.count, e.wall);
+                  for (auto v : p.ppg()) {
+                    r.t = t, r.value = v;
+                    w.write(r);
+                    t += 1.0 / so.rate_hz;
+                  }
+                }
+                check_output();
+              },
+              [&](const miband::heart_rate_measurement& m) {
+                record r;
+                r.kind = "hr";
+                r.time = wall_now(), r.mono = mono_now();
+                r.bpm = m.bpm;
+                for (std::size_t i = 0; i < m.rr_count(); ++i) r.rr.push_back(m.rr_seconds(i));
+                w.write(r);
+                check_output();
+              },
+              [&](double silent) {
+                record g;
+                g.kind = "gap", g.time = wall_now(), g.mono = mono_now(), g.missing = 0, g.seconds = silent;
+                w.write(g);
+                check_output();
+              },
+              std::move(d));
+        });
+        if (ec && s.conn.bearer->is_open()) {
+          signals.cancel();
+          co_return s.fail("starting the stream", ec);
+        }
+        if (!ec) {
+          backoff = 1;
+          s.conn.bearer->on_close([&](error_code) { timer.cancel(); });
+          timer.expires_at(deadline);
+          error_code wait_ec;
+          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+          s.conn.bearer->on_close(nullptr);
+          if (s.conn.bearer->is_open()) {
+            // A clean stop: the band's sensors and measurement off (§6.2).
+            ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
+            signals.cancel();
+            if (ec) co_return s.fail("stopping the stream", ec);
+            break;
+          }
+        }
+        if (!reconnect) {
+          signals.cancel();
+          co_return s.fail("stream", s.conn.bearer->close_reason());
+        }
+        std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", s.conn.bearer->close_reason().message().c_str());
+        stats_before += s.band->stats().sensor_packets;
+        s.band.reset();  // its keep-alive and watchdog end with the link
+        if (link_lost_at < 0) link_lost_at = last_packet >= 0 ? last_packet : mono_now();
+      }
+      if (done_waiting()) break;
+      // Back off 1, 2, 4 ... 10 s between attempts.
+      timer.expires_after(std::chrono::milliseconds(static_cast<long long>(backoff * 1000)));
+      backoff = std::min(backoff * 2, 10.0);
+      error_code wait_ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     }
-    // Stop the band's streams before exiting; a second Ctrl-C is ignored
-    // until then (the stop takes a few round trips).
-    ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
     signals.cancel();
-    if (ec) co_return s.fail("stopping the stream", ec);
-    const auto& t = b.counters();
-    std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
-                 static_cast<unsigned long long>(b.stats().sensor_packets), static_cast<unsigned long long>(t.lost()),
-                 static_cast<unsigned long long>(t.duplicates()), static_cast<unsigned long long>(t.out_of_order()),
-                 static_cast<unsigned long long>(b.stats().malformed));
+    if (link_lost_at >= 0) {
+      // Stopped while the link was down: record the outage so far.
+      record g;
+      g.kind = "gap", g.time = wall_now(), g.mono = mono_now(), g.missing = 0, g.seconds = g.mono - link_lost_at;
+      w.write(g);
+    }
+    if (!s.band) {
+      std::fprintf(stderr, "bandwire: %llu packets\n", static_cast<unsigned long long>(stats_before));
+    } else {
+      const auto& t = s.band->counters();
+      std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
+                   static_cast<unsigned long long>(stats_before + s.band->stats().sensor_packets),
+                   static_cast<unsigned long long>(t.lost()), static_cast<unsigned long long>(t.duplicates()),
+                   static_cast<unsigned long long>(t.out_of_order()),
+                   static_cast<unsigned long long>(s.band->stats().malformed));
+    }
     if (w.failed()) {
       std::fprintf(stderr, "bandwire: writing records failed (disk full or closed pipe?)\n");
       co_return exit_failed;

@@ -1,0 +1,225 @@
+// End-to-end tests of the Mi Band commands: the real `bandwire` executable
+// against the in-process virtual band (`--device sim`, fast clock) and
+// against `bandwire sim --listen unix:` in another process.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <csignal>
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/json.hpp"
+
+namespace {
+
+struct result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string exe() {
+  const char* p = std::getenv("BANDWIRE_EXE");
+  REQUIRE_MESSAGE(p != nullptr, "BANDWIRE_EXE is not set (run through meson test)");
+  return p;
+}
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/bandwire-cli-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  return tmpl;
+}
+
+// Runs `bandwire ARGS` with a time limit (the command's own bounds must end it).
+result run(const std::string& args, int limit_s = 60) {
+  const std::string dir = temp_dir();
+  const std::string cmd = "timeout " + std::to_string(limit_s) + " " + exe() + " " + args + " >" + dir + "/out 2>" +
+                          dir + "/err";
+  result r;
+  const int st = std::system(cmd.c_str());
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto slurp = [](const std::string& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(dir + "/out");
+  r.err = slurp(dir + "/err");
+  std::system(("rm -rf " + dir).c_str());
+  return r;
+}
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) v.push_back(l);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("cli: stream --device sim writes JSONL records with the documented schema") {
+  const std::string state = temp_dir();
+  auto r = run("stream --device sim --speed 20 --duration 1.5 --state-dir " + state);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  std::set<std::string> kinds;
+  int accel = 0, ppg = 0, hr = 0;
+  int last_seq = -1;
+  bool seq_ok = true;
+  for (const auto& l : lines(r.out)) {
+    auto j = bandwire::test::json::parse(l);
+    const std::string kind = j.at("kind").str();
+    kinds.insert(kind);
+    CHECK(j.at("time").num() > 1.7e9);
+    CHECK(j.has("mono"));
+    if (kind == "accel") {
+      ++accel;
+      for (const char* k : {"t", "seq", "x", "y", "z", "gx", "gy", "gz"}) CHECK(j.has(k));
+      CHECK(j.at("gz").num() == doctest::Approx(j.at("z").num() / 256.0).epsilon(0.001));
+    } else if (kind == "ppg") {
+      ++ppg;
+      CHECK(j.has("t"));
+      CHECK(j.has("value"));
+    } else if (kind == "hr") {
+      ++hr;
+      CHECK(j.at("bpm").num() >= 40);
+    }
+    if (j.has("seq")) {
+      const int seq = static_cast<int>(j.at("seq").num());
+      // One counter shared by both kinds: never goes backwards (mod 256) by more than a packet.
+      if (last_seq >= 0 && seq != last_seq && seq != (last_seq + 1) % 256) seq_ok = false;
+      last_seq = seq;
+    }
+  }
+  CHECK(seq_ok);
+  CHECK(accel > 300);  // ~29 band seconds at 25 Hz
+  CHECK(ppg > 300);
+  CHECK(hr >= 3);
+  CHECK(kinds.count("gap") == 0);
+  CHECK(r.err.find("0 lost") != std::string::npos);
+  // The key for the sim was created with mode 0600 and is never printed.
+  std::system(("rm -rf " + state).c_str());
+}
+
+TEST_CASE("cli: stream --format csv has the fixed header and the documented columns") {
+  const std::string state = temp_dir();
+  auto r = run("stream --device sim --speed 20 --duration 1 --no-hr --format csv --state-dir " + state);
+  REQUIRE(r.status == 0);
+  auto ls = lines(r.out);
+  REQUIRE(ls.size() > 10);
+  CHECK(ls[0] == "kind,time,mono,t,seq,x,y,z,gx,gy,gz,value,bpm,rr,missing,seconds,event");
+  for (std::size_t i = 1; i < ls.size(); ++i) CHECK(std::count(ls[i].begin(), ls[i].end(), ',') == 16);
+  std::system(("rm -rf " + state).c_str());
+}
+
+TEST_CASE("cli: a dropped link is reconnected, re-authenticated and marked with a gap record") {
+  const std::string state = temp_dir();
+  auto r = run("stream --device sim --speed 20 --sim-drop-after 20 --duration 2.5 --state-dir " + state);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("link lost") != std::string::npos);
+  int gaps = 0, accel_after_gap = 0;
+  for (const auto& l : lines(r.out)) {
+    auto j = bandwire::test::json::parse(l);
+    if (j.at("kind").str() == "gap") {
+      ++gaps;
+      CHECK(j.at("missing").num() == 0);
+      CHECK(j.at("seconds").num() > 0.5);  // the 1 s reconnect back-off
+    } else if (gaps && j.at("kind").str() == "accel") {
+      ++accel_after_gap;
+    }
+  }
+  CHECK(gaps >= 1);
+  CHECK(accel_after_gap > 50);
+  // --no-reconnect ends with an error instead.
+  r = run("stream --device sim --speed 20 --sim-drop-after 20 --duration 3 --no-reconnect --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("stream failed") != std::string::npos);
+  std::system(("rm -rf " + state).c_str());
+}
+
+TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --listen` in another process") {
+  const std::string state = temp_dir();
+  const std::string sock = state + "/band.sock";
+  const std::string dev = "--device unix:" + sock + " --state-dir " + state;
+  pid_t sim = ::fork();
+  REQUIRE(sim >= 0);
+  if (sim == 0) {
+    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--speed", "20", "--duration",
+            "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  auto r = run("heart " + dev);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no key for unix:") != std::string::npos);
+  r = run("pair " + dev);
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.err.find("Tap the band") != std::string::npos);
+  CHECK(r.err.find("saved to " + state + "/keys/") != std::string::npos);
+  // The key file: 32 hex digits and a newline, mode 0600, and the key is not printed.
+  int keys = 0;
+  for (const auto& e : std::filesystem::directory_iterator(state + "/keys")) {
+    ++keys;
+    CHECK((std::filesystem::status(e.path()).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    std::ifstream f(e.path());
+    std::string text;
+    std::getline(f, text);
+    CHECK(text.size() == 32);
+    CHECK(r.err.find(text) == std::string::npos);
+  }
+  CHECK(keys == 1);
+  r = run("heart --json " + dev);
+  CHECK(r.status == 0);
+  auto j = bandwire::test::json::parse(lines(r.out).at(0));
+  CHECK(j.at("kind").str() == "hr");
+  CHECK(j.at("bpm").num() >= 40);
+  r = run("info --json " + dev);
+  CHECK(r.status == 0);
+  auto info = bandwire::test::json::parse(lines(r.out).at(0));
+  CHECK(info.at("serial").str() == "d55b5c5a1833");
+  CHECK(info.at("software").str() == "V1.0.1.69");
+  // A wrong key is rejected and reported; bandwire does not re-bind.
+  std::ofstream(state + "/wrong.key") << "30313233343536373839404142434445\n";
+  r = run("battery --key-file " + state + "/wrong.key " + dev);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("does not re-bind on its own") != std::string::npos);
+  r = run("battery --json " + dev);  // the stored key still works
+  CHECK(r.status == 0);
+  CHECK(r.out.find("\"level\":82") != std::string::npos);
+  ::kill(sim, SIGTERM);
+  int st = 0;
+  ::waitpid(sim, &st, 0);
+  CHECK(WIFEXITED(st));
+  std::system(("rm -rf " + state).c_str());
+}
+
+TEST_CASE("cli: usage errors exit 2, and --help tells the truth") {
+  CHECK(run("stream --device sim --format xml").status == 2);
+  CHECK(run("stream --device sim --rate 0").status == 2);
+  CHECK(run("heart --device unix:/x --speed 3").status == 2);  // --speed is for sim only
+  CHECK(run("nonsense").status == 2);
+  auto r = run("stream --help");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("--no-reconnect") != std::string::npos);
+  CHECK(run("decode /nonexistent").status == 2);
+  r = run("heart --device AA:BB:CC:DD:EE:FF --timeout 2");
+  CHECK(r.status == 3);
+  CHECK(r.err.find("no Bluetooth support") != std::string::npos);
+}
