@@ -71,7 +71,10 @@ struct outcome {
   std::vector<std::pair<std::uint16_t, std::string>> notifications;
 };
 
-int run_vector(const json& t, const json& preludes) {
+// With fault_at set, the scripted peer closes the link instead of taking
+// step fault_at (an index into the exchange): the procedure must then end
+// exactly once, with an error unless it had already finished.
+int run_vector(const json& t, const json& preludes, std::optional<std::size_t> fault_at = std::nullopt) {
   const std::string name = t.at("name").str();
   const std::string proc = t.at("procedure").str();
   const json& ex = t.at("exchange");
@@ -168,6 +171,19 @@ int run_vector(const json& t, const json& preludes) {
   }
 
   for (std::size_t i = skip; i < ex.size(); ++i) {
+    if (fault_at && i == *fault_at) {
+      const bool finished_before = out.calls == 1;
+      const error_code ec_before = out.ec;
+      peer.close();
+      REQUIRE(peer.run_until([&] { return no_completion || out.calls == 1; }));
+      for (int k = 0; k < 5; ++k) peer.pump();
+      if (!no_completion) {
+        CHECK(out.calls == 1);
+        CHECK(out.ec == (finished_before ? ec_before : make_error_code(att::errc::closed)));
+      }
+      CHECK(b.idle());
+      return 1;
+    }
     const std::string pdu = ex[i].at("pdu").str();
     CAPTURE(i);
     if (ex[i].at("dir").str() == "client->server") {
@@ -270,6 +286,32 @@ TEST_CASE("GATT client conformance vectors (procedure mode)") {
     }
   }
   MESSAGE("client vectors replayed: " << ran << " of " << total << " (the other "
-          << total - ran << " are whole-database bring-ups, see discovery_test.cpp)");
+          << total - ran << " are whole-database bring-ups, checked against a real server in discovery_test.cpp)");
   CHECK(ran == 37);
+}
+
+TEST_CASE("GATT client conformance vectors with the link dropped at every step") {
+  const std::string shared = test::shared_dir();
+  if (shared.empty()) {
+    MESSAGE("skipped: ../shared/vectors/att-gatt not present");
+    return;
+  }
+  const std::string dir = shared + "/vectors/att-gatt/";
+  const json preludes = json::parse_file(dir + "preludes.json");
+  int runs = 0;
+  for (const char* family : {"discovery", "read", "write", "notify", "security"}) {
+    const json f = json::parse_file(dir + family + ".json");
+    for (const auto& t : f.at("tests").elements()) {
+      if (t.at("name").str().find("/client-") != std::string::npos) continue;
+      const std::size_t skip = t.at("harness").str() == "att" ? 2 : static_cast<std::size_t>(t.at("prelude_pdus").num());
+      for (std::size_t k = skip; k < t.at("exchange").size(); ++k) {
+        // Only a server slot can be replaced by a disconnect.
+        if (t.at("exchange")[k].at("dir").str() != "server->client") continue;
+        CAPTURE(k);
+        runs += run_vector(t, preludes, k);
+      }
+    }
+  }
+  MESSAGE("fault-injected runs: " << runs);
+  CHECK(runs > 50);
 }
