@@ -7,7 +7,6 @@
 #include <random>
 
 #include "gatt/error.hpp"
-#include "hci/btsnoop.hpp"
 #include "miband/error.hpp"
 #include "miband/uuids.hpp"
 #include "tools/await.hpp"
@@ -53,7 +52,6 @@ band_session::band_session(const args& args_) : a(args_) {}
 band_session::~band_session() {
   band.reset();
   client.reset();
-  if (btsnoop_) std::fclose(btsnoop_);
 }
 
 int band_session::configure(const char* command) {
@@ -116,36 +114,15 @@ int band_session::fail(const std::string& what, const error_code& ec) {
 }
 
 void band_session::start_recording(const std::string& path) {
-  if (!btsnoop_) {  // once per run: a reconnect appends to the same file
-    btsnoop_ = std::fopen(path.c_str(), "wb");
-    if (!btsnoop_) {
-      std::fprintf(stderr, "bandwire: cannot write %s; not recording\n", path.c_str());
+  if (!recorder_.open(path)) return;
+  // Mask the key of a bind write `01 <flag> <key16>` (fact sheet §4.1).
+  recorder_.mask = [this](std::vector<std::uint8_t>& pdu, bool sent) {
+    if (show_secrets_ || !sent || !client || pdu.size() != 21 || (pdu[0] != 0x52 && pdu[0] != 0x12) || pdu[3] != 0x01)
       return;
-    }
-    btsnoop_buf_.clear();
-    hci::write_btsnoop_header(btsnoop_buf_);
-    std::fwrite(btsnoop_buf_.data(), 1, btsnoop_buf_.size(), btsnoop_);
-    std::fflush(btsnoop_);
-  }
-  conn.bearer->set_tap([this](att::direction d, bytes_view pdu) {
-    // ATT over unix and sim transports has no HCI: frame it in valid ACL +
-    // L2CAP (CID 4) so Wireshark decodes it.
-    std::vector<std::uint8_t> copy(pdu.begin(), pdu.end());
-    // Mask the key of a bind write `01 <flag> <key16>` (fact sheet §4.1).
-    if (!show_secrets_ && band && copy.size() == 21 && (copy[0] == 0x52 || copy[0] == 0x12) && copy[3] == 0x01 &&
-        client && client->find_characteristic(miband::uuids::auth()) &&
-        get_le16(&copy[1]) == client->find_characteristic(miband::uuids::auth())->value_handle)
-      std::fill(copy.begin() + 5, copy.end(), 0x00);
-    btsnoop_buf_.clear();
-    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    hci::write_att_pdu(btsnoop_buf_,
-                       d == att::direction::sent ? hci::direction::host_to_controller : hci::direction::controller_to_host,
-                       now, copy);
-    std::fwrite(btsnoop_buf_.data(), 1, btsnoop_buf_.size(), btsnoop_);
-    std::fflush(btsnoop_);
-  });
+    const auto* auth = client->find_characteristic(miband::uuids::auth());
+    if (auth && get_le16(&pdu[1]) == auth->value_handle) std::fill(pdu.begin() + 5, pdu.end(), 0x00);
+  };
+  recorder_.attach(*conn.bearer);
 }
 
 namespace {

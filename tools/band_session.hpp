@@ -12,6 +12,7 @@
 #include "miband/band.hpp"
 #include "miband/virtual_band.hpp"
 #include "tools/args.hpp"
+#include "tools/recorder.hpp"
 #include "tools/state.hpp"
 #include "tools/target.hpp"
 
@@ -63,8 +64,7 @@ class band_session {
   std::string key_file_;
   miband::auth_options auth_opts_;
   bool refresh_ = false, show_secrets_ = false;
-  std::FILE* btsnoop_ = nullptr;
-  std::vector<std::uint8_t> btsnoop_buf_;
+  btsnoop_recorder recorder_;
 };
 
 }  // namespace bandwire::tools

@@ -13,6 +13,7 @@
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/output.hpp"
+#include "tools/recorder.hpp"
 #include "tools/target.hpp"
 
 namespace bandwire::tools {
@@ -53,6 +54,7 @@ OPTIONS:
   --adapter hciN         local adapter for Bluetooth addresses
   --security LEVEL       low|medium|high|fips: BT_SECURITY before connecting
   --timeout S            connect timeout in seconds (default 10)
+  --btsnoop FILE         record the session's ATT PDUs as a btsnoop file
 
 HANDLE and N accept decimal or 0x-prefixed hex. Exit status: 0 success,
 1 the procedure failed (the ATT error is named), 2 bad usage, 3 no connection.
@@ -347,7 +349,7 @@ asio::awaitable<void> gatt_main(context& c) {
 
 int run_gatt(const std::vector<std::string>& argv) {
   std::set<std::string> values = target_value_options;
-  values.insert({"--uuid", "--start", "--end", "--offset", "--mtu", "--subscribe", "--duration"});
+  values.insert({"--uuid", "--start", "--end", "--offset", "--mtu", "--subscribe", "--duration", "--btsnoop"});
   args a(argv, values, {"--json", "--long", "--reliable", "--help"});
   if (a.has("--help")) {
     std::fputs(gatt_help, stdout);
@@ -379,6 +381,8 @@ int run_gatt(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "bandwire: %s\n", message.c_str());
     return exit_connect;
   }
+  btsnoop_recorder recorder;
+  if (auto f = a.get("--btsnoop"); f && recorder.open(*f)) recorder.attach(*conn.bearer);
   gatt::client client(*conn.bearer);  // gatt_main starts the bearer
   context ctx{io, client, p, a.has("--json"), exit_ok, {}};
   bool done = false;
