@@ -58,10 +58,12 @@ if ! have_all; then
   # apt-get download runs as the calling user; as root apt warns that it is
   # unsandboxed, which is harmless here.
   echo "prepare: downloading $kpkg and BlueZ"
-  apt-get download -qq "$kpkg" "${guest_pkgs[@]}" 2>/dev/null || {
+  if ! apt-get download -qq "$kpkg" "${guest_pkgs[@]}" 2>/dev/null; then
+    # Stale package lists: the mirror has moved on to a newer ABI (pitfall 8).
     apt_update
+    kpkg=$(resolve_kernel)
     apt-get download -qq "$kpkg" "${guest_pkgs[@]}" 2>&1 | grep -v unsandboxed || true
-  }
+  fi
   have_all || { echo "prepare: download incomplete"; exit 1; }
 fi
 
