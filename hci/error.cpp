@@ -20,6 +20,14 @@ class local_category final : public boost::system::error_category {
       case errc::invalid_record_length: return "btsnoop record's included length exceeds its original length";
       case errc::invalid_argument: return "invalid argument";
       case errc::pdu_too_long: return "PDU too long for an L2CAP basic frame";
+      case errc::truncated_packet: return "packet truncated (shorter than its announced length)";
+      case errc::trailing_bytes: return "packet has bytes after its announced length";
+      case errc::truncated_parameters: return "event parameters truncated (a field runs past the end)";
+      case errc::invalid_field: return "packet field holds a value the specification does not allow";
+      case errc::unexpected_event: return "not the expected event";
+      case errc::ad_truncated: return "advertising data structure runs past the end of the data";
+      case errc::ad_invalid_field: return "advertising data field has a length its type does not allow";
+      case errc::command_timeout: return "no reply to the command within the timeout";
     }
     return "unknown HCI error";
   }

@@ -20,6 +20,15 @@ enum class errc {
   invalid_record_length,  ///< included length larger than original length
   invalid_argument,       ///< bad local input (connection handle > 0x0EFF, ACL MTU of 0...)
   pdu_too_long,           ///< a PDU longer than an L2CAP basic frame can carry (65,535 bytes)
+  // HCI packets, advertising data and mgmt packets (hci_codec, adv_data, mgmt):
+  truncated_packet,       ///< shorter than its header, or than the parameter length it announces
+  trailing_bytes,         ///< bytes after the end the packet's parameter length announces
+  truncated_parameters,   ///< an event's fields (or one of its reports) run past its parameters
+  invalid_field,          ///< a field holds a value the specification does not allow
+  unexpected_event,       ///< not the event (or subevent) the decoder was asked to decode
+  ad_truncated,           ///< an AD structure's length runs past the end of the data
+  ad_invalid_field,       ///< a known AD type whose length its format does not allow
+  command_timeout,        ///< no Command Complete/Status (or mgmt reply) within the timeout
 };
 
 const boost::system::error_category& errc_category() noexcept;
