@@ -1,5 +1,6 @@
 #include "miband/virtual_band.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -217,6 +218,27 @@ bool virtual_band::serve(seqpacket_socket socket) {
   bo.rx_mtu = att::default_mtu;
   bo.timeout = clock_.real(std::chrono::seconds(30));
   session_ = std::make_unique<gatt::server_session>(std::move(socket), db_, bo);
+  {
+    // Fidelity (tests/miband/fidelity_test.cpp): the real band's Attribute
+    // Not Found answers to Find By Type Value, Read By Type and Read By Group
+    // Type name the handle after the searched range (end + 1, or 0xFFFF when
+    // the range ends there), not the starting handle Vol 3 Part F §3.4.4.1
+    // asks for: CAP-A `08 01 00 07 00 02 28` -> `01 08 08 00 0a`,
+    // `06 0c 00 ff ff 00 28 01 18` -> `01 06 ff ff 0a`, `10 67 00 ff ff 00 28`
+    // -> `01 10 ff ff 0a`; 21 of 21 such answers in CAP-A, 16 of 16 in CAP-B
+    // (another band). CAP-A/B hold no failed Find Information: it keeps §3.4.
+    auto* s = session_.get();
+    s->bearer().on_request([s](bytes_view req, bytes_span rsp) -> std::size_t {
+      const std::size_t n = s->server().handle(req, rsp);
+      constexpr std::uint8_t searches[] = {0x06, 0x08, 0x10};  // requests: | op | start(2) | end(2) | ...
+      if (n == 5 && rsp[0] == 0x01 && rsp[4] == static_cast<std::uint8_t>(att::error::attribute_not_found) &&
+          req.size() >= 5 && req[0] == rsp[1] && std::find(std::begin(searches), std::end(searches), req[0]) != std::end(searches)) {
+        const std::uint16_t end = get_le16(&req[3]);
+        put_le16(&rsp[2], end == 0xffff ? end : static_cast<std::uint16_t>(end + 1));
+      }
+      return n;
+    });
+  }
   const auto gen = generation_;
   session_->bearer().on_close([this, gen](error_code) {
     if (gen == generation_) end_connection();
