@@ -428,7 +428,12 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
       sensor_t_ = clock_.seconds() + 1.35;
       reply_later(make_reply(sensor_cmd_start, status_success));
       if (opts_.replay && !opts_.replay->empty()) {
-        replay_origin_ = clock_.seconds() + 1.35;
+        // Start at the capture's first raw packet (a capture may hold
+        // one-shot heart-rate values long before its streaming run).
+        const auto& rec = *opts_.replay;
+        while (replay_pos_ < rec.size() && rec[replay_pos_].heart_rate) ++replay_pos_;
+        if (replay_pos_ == rec.size()) replay_pos_ = 0;
+        replay_origin_ = clock_.seconds() + 1.35 - rec[replay_pos_].t;
         after(sensor_timer_, 1.35s, [this] { replay_step(); });
       } else {
         after(sensor_timer_, 1.35s, [this] { sensor_burst(); });  // first packet ~1.35 s (§19.3)
@@ -499,7 +504,11 @@ void virtual_band::replay_step() {
   }
   if (replay_pos_ == rec.size()) {
     replay_pos_ = 0;
-    replay_origin_ = clock_.seconds() + 0.65;
+    replay_origin_ = clock_.seconds() + 0.65 - rec[0].t;
+  } else if (replay_pos_ > 0 && rec[replay_pos_].t - rec[replay_pos_ - 1].t > 2.0) {
+    // Compress the capture's idle stretches (between its streaming runs) to
+    // one burst interval.
+    replay_origin_ -= rec[replay_pos_].t - rec[replay_pos_ - 1].t - 0.65;
   }
   const double next = rec[replay_pos_].t + replay_origin_ - clock_.seconds();
   after(sensor_timer_, std::chrono::duration<double>(std::max(0.0, next)), [this] { replay_step(); });
