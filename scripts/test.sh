@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full test run: dependencies, a normal build and its tests, an
-# ASan+UBSan build and its tests, and a short deterministic fuzz run.
+# ASan+UBSan build and its tests, the real-kernel suite under qemu, and a
+# short deterministic fuzz run.
 # Prints each stage's wall time and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,13 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   meson test -C build-asan --suite unit --print-errorlogs || rc=1
 count build-asan
 stage_end "tests asan"
+
+# Debian's kernel under qemu with two virtual LE controllers (README
+# "Real-kernel suite"); downloads are cached, so a rerun needs no network.
+stage "real-kernel suite (qemu)"
+meson test -C build --suite kernel --print-errorlogs --verbose || rc=1
+count build
+stage_end "kernel suite"
 
 stage "fuzz (libFuzzer, fixed seed and run count)"
 [[ -d build-fuzz ]] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dtests=false \

@@ -7,6 +7,10 @@
 
 #include "tools/commands.hpp"
 
+namespace bandwire::tools {
+int run_agent(const std::vector<std::string>& argv);  // tools/agent_command.cpp
+}  // namespace bandwire::tools
+
 namespace {
 constexpr const char* main_help = R"(usage: bandwire COMMAND [options]
 
@@ -23,11 +27,14 @@ MI BAND COMMANDS:
   alert       vibrate with an alert level, or show a text (--text)
   vibrate     find the band: vibrate it
   events      print button presses and other band events
-  sim         run a virtual Mi Band 2 on a unix socket
+  sim         run a virtual Mi Band 2 on a unix socket or a Bluetooth adapter
 
 GATT AND CAPTURE COMMANDS:
   gatt        explore any GATT server: discover, read, write, listen
   decode      print every ATT PDU of a btsnoop capture, with Mi Band meanings
+
+ADAPTER COMMANDS:
+  agent       answer the kernel's Just Works pairing requests (no bluetoothd)
 
   help        this text
 
@@ -58,6 +65,7 @@ int main(int argc, char** argv) {
   if (cmd == "stream") return run_stream(rest);
   if (cmd == "sim") return run_sim(rest);
   if (cmd == "decode") return run_decode(rest);
+  if (cmd == "agent") return run_agent(rest);
   for (const char* band_cmd : {"pair", "info", "battery", "time", "steps", "heart", "alert", "vibrate", "events"})
     if (cmd == band_cmd) return run_band(cmd, rest);
   std::fprintf(stderr, "bandwire: unknown command '%s' (see bandwire --help)\n", cmd.c_str());

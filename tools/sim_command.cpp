@@ -1,5 +1,6 @@
-// `bandwire sim`: the virtual Mi Band 2 served on a unix socket, one
-// connection after another, until Ctrl-C, SIGTERM or --duration.
+// `bandwire sim`: the virtual Mi Band 2 served on a unix socket or over a
+// Bluetooth adapter (tools/sim_adapter.hpp), one connection after another,
+// until Ctrl-C, SIGTERM or --duration.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -7,11 +8,15 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
 
 #include "hci/btsnoop.hpp"
 #include "miband/virtual_band.hpp"
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
+#include "tools/sim_adapter.hpp"
 #include "tools/state.hpp"
 
 namespace bandwire::tools {
@@ -19,6 +24,7 @@ namespace bandwire::tools {
 namespace {
 
 constexpr const char* sim_help = R"(usage: bandwire sim --listen unix:/path [options]
+       bandwire sim --adapter hciN [options]
 
 Runs a virtual Mi Band 2: the real band's GATT database (handle for handle), its
 auth, heart-rate timings and raw sensor streaming, with realistic signals. Any
@@ -26,6 +32,15 @@ bandwire command (or any ATT client) connects to it with --device unix:/path,
 one connection after another, until Ctrl-C, SIGTERM or --duration.
 
   --listen unix:/path    where to serve (a SOCK_SEQPACKET socket; replaced if stale)
+  --adapter hciN         serve over this Bluetooth adapter as the real band does:
+                         LE only, a static random address, the band's advertising
+                         data and scan response ("MI Band 2"), connectable, and
+                         Just Works pairing accepted; clients connect with
+                         --device ADDRESS --addr-type random. Takes the adapter
+                         over (powers it off and on); needs CAP_NET_ADMIN
+  --address ADDR         the band's address (default FA:8E:E3:12:B4:A9, the real
+                         band of the fact sheet); with --adapter a static random
+                         address (top two bits set)
   --key-file FILE        the key the band already holds (32 hex digits); without
                          it the band is new and must be paired (bandwire pair)
   --tap T                accept (default), refuse or none: what the simulated user
@@ -46,8 +61,8 @@ one connection after another, until Ctrl-C, SIGTERM or --duration.
 int load_replay_file(const std::string& path, miband::sim_options& so);
 
 int run_sim(const std::vector<std::string>& argv) {
-  args a(argv, {"--listen", "--key-file", "--tap", "--replay", "--speed", "--drop-after-pdus", "--drop-after",
-                "--seed", "--duration"},
+  args a(argv, {"--listen", "--adapter", "--address", "--key-file", "--tap", "--replay", "--speed", "--drop-after-pdus",
+                "--drop-after", "--seed", "--duration"},
          {"--help"});
   if (a.has("--help")) {
     std::fputs(sim_help, stdout);
@@ -60,12 +75,29 @@ int run_sim(const std::vector<std::string>& argv) {
   if (!a.ok()) return usage(a.error());
   if (!a.positional().empty()) return usage("unexpected argument '" + a.positional()[0] + "'");
   const std::string listen = a.get("--listen").value_or("");
-  if (listen.rfind("unix:", 0) != 0) return usage("--listen unix:/path is required");
-  const std::string path = listen.substr(5);
+  const std::string adapter = a.get("--adapter").value_or("");
+  if (!listen.empty() && !adapter.empty()) return usage("use either --listen or --adapter");
+  std::optional<unsigned long> adapter_index;
+  if (!adapter.empty()) {
+    if (adapter.rfind("hci", 0) == 0) adapter_index = parse_number(adapter.substr(3), 255);
+    if (!adapter_index) return usage("--adapter must look like hci0");
+  } else if (listen.rfind("unix:", 0) != 0) {
+    return usage("--listen unix:/path or --adapter hciN is required");
+  }
+  const std::string path = adapter_index ? std::string() : listen.substr(5);
   sockaddr_un sa{};
-  if (path.empty() || path.size() >= sizeof sa.sun_path) return usage("socket path empty or too long");
+  if (!adapter_index && (path.empty() || path.size() >= sizeof sa.sun_path))
+    return usage("socket path empty or too long");
 
   miband::sim_options so;
+  if (auto v = a.get("--address")) {
+    auto addr = hci::address::parse(*v);
+    if (!addr) return usage("--address must look like FA:8E:E3:12:B4:A9");
+    // Static random (Vol 6 Part B §1.3.2.1), as the real band's (§2.1).
+    if (adapter_index && (addr->b[0] & 0xc0) != 0xc0)
+      return usage("--address must be a static random address (first octet C0..FF) with --adapter");
+    so.address = addr->to_string();
+  }
   double speed = 1, duration = 0;
   try {
     if (auto v = a.get("--speed")) speed = std::stod(*v);
@@ -104,46 +136,58 @@ int run_sim(const std::vector<std::string>& argv) {
   scaled_clock clock(speed);
   miband::virtual_band band(io.get_executor(), clock, so);
 
-  // Listening socket: SOCK_SEQPACKET keeps ATT PDU boundaries, as L2CAP does.
-  int lfd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (lfd < 0) return usage(std::string("socket: ") + std::strerror(errno));
-  sa.sun_family = AF_UNIX;
-  std::memcpy(sa.sun_path, path.data(), path.size());
-  ::unlink(path.c_str());  // a stale socket from an earlier run
-  if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(lfd, 4) < 0) {
-    std::fprintf(stderr, "bandwire sim: cannot listen on %s: %s\n", path.c_str(), std::strerror(errno));
-    ::close(lfd);
-    return exit_failed;
+  std::unique_ptr<sim_adapter> over_the_air;
+  std::optional<asio::basic_socket_acceptor<asio::generic::seq_packet_protocol>> acceptor;
+  std::function<void()> accept_next;
+  if (adapter_index) {
+    over_the_air = std::make_unique<sim_adapter>(io, band, static_cast<std::uint16_t>(*adapter_index),
+                                                 *hci::address::parse(so.address));
+    if (int rc = over_the_air->start(); rc >= 0) return rc;
+    std::fprintf(stderr, "bandwire sim: %s\n", so.key ? "already paired" : "a new band: pair it first");
+  } else {
+    // Listening socket: SOCK_SEQPACKET keeps ATT PDU boundaries, as L2CAP does.
+    int lfd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (lfd < 0) return usage(std::string("socket: ") + std::strerror(errno));
+    sa.sun_family = AF_UNIX;
+    std::memcpy(sa.sun_path, path.data(), path.size());
+    ::unlink(path.c_str());  // a stale socket from an earlier run
+    if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(lfd, 4) < 0) {
+      std::fprintf(stderr, "bandwire sim: cannot listen on %s: %s\n", path.c_str(), std::strerror(errno));
+      ::close(lfd);
+      return exit_failed;
+    }
+    asio::generic::seq_packet_protocol proto(AF_UNIX, 0);
+    acceptor.emplace(io, proto, lfd);
+    std::fprintf(stderr, "bandwire sim: virtual Mi Band 2 %s listening on unix:%s%s\n", so.address.c_str(),
+                 path.c_str(), so.key ? " (already paired)" : " (new band: pair it first)");
+    accept_next = [&] {
+      acceptor->async_accept([&](error_code ec, seqpacket_socket s) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          if (band.serve(std::move(s)))
+            std::fprintf(stderr, "bandwire sim: connected\n");
+          else
+            std::fprintf(stderr, "bandwire sim: refused a second connection (one at a time, as the band)\n");
+        }
+        accept_next();
+      });
+    };
+    accept_next();
   }
-  asio::generic::seq_packet_protocol proto(AF_UNIX, 0);
-  asio::basic_socket_acceptor<asio::generic::seq_packet_protocol> acceptor(io, proto, lfd);
-  std::fprintf(stderr, "bandwire sim: virtual Mi Band 2 %s listening on unix:%s%s\n", so.address.c_str(),
-               path.c_str(), so.key ? " (already paired)" : " (new band: pair it first)");
 
   band.on_disconnect([&] {
     const auto& st = band.stats();
     std::fprintf(stderr, "bandwire sim: link closed (connections %u, sensor packets %u, heart rate values %u)\n",
                  st.connections, st.sensor_packets, st.hr_values);
+    if (over_the_air) over_the_air->link_closed();
   });
-  std::function<void()> accept_next = [&] {
-    acceptor.async_accept([&](error_code ec, seqpacket_socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        if (band.serve(std::move(s)))
-          std::fprintf(stderr, "bandwire sim: connected\n");
-        else
-          std::fprintf(stderr, "bandwire sim: refused a second connection (one at a time, as the band)\n");
-      }
-      accept_next();
-    });
-  };
-  accept_next();
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer timer(io);
   auto stop = [&] {
     error_code ignored;
-    acceptor.close(ignored);
+    if (acceptor) acceptor->close(ignored);
+    if (over_the_air) over_the_air->stop();
     signals.cancel();
     timer.cancel();
     band.drop_link();
@@ -159,7 +203,7 @@ int run_sim(const std::vector<std::string>& argv) {
     });
   }
   io.run();
-  ::unlink(path.c_str());
+  if (!path.empty()) ::unlink(path.c_str());
   return exit_ok;
 }
 
