@@ -10,22 +10,23 @@
 #include <regex>
 
 #include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "tests/support/script_peer.hpp"
 
 using namespace bandwire;
 using namespace std::chrono_literals;
-using test::json;
+namespace json = bandwire::test::json;
 
 namespace {
 
-std::uint16_t h16(const json& j) { return static_cast<std::uint16_t>(std::stoul(j.str(), nullptr, 16)); }
+std::uint16_t h16(const json::value& j) { return static_cast<std::uint16_t>(std::stoul(j.str(), nullptr, 16)); }
 att::uuid uid(const std::string& s) {
   auto u = att::uuid::parse(s);
   REQUIRE_MESSAGE(u.has_value(), "bad uuid " << s);
   return *u;
 }
 
-std::vector<gatt::service> load_view(const json& db) {
+std::vector<gatt::service> load_view(const json::value& db) {
   std::vector<gatt::service> out;
   for (const auto& s : db.elements()) {
     gatt::service sv;
@@ -74,10 +75,10 @@ struct outcome {
 // With fault_at set, the scripted peer closes the link instead of taking
 // step fault_at (an index into the exchange): the procedure must then end
 // exactly once, with an error unless it had already finished.
-int run_vector(const json& t, const json& preludes, std::optional<std::size_t> fault_at = std::nullopt) {
+int run_vector(const json::value& t, const json::value& preludes, std::optional<std::size_t> fault_at = std::nullopt) {
   const std::string name = t.at("name").str();
   const std::string proc = t.at("procedure").str();
-  const json& ex = t.at("exchange");
+  const json::value& ex = t.at("exchange");
   CAPTURE(name);
   asio::io_context io;
   auto sp = test::make_socket_pair(io);
@@ -104,8 +105,8 @@ int run_vector(const json& t, const json& preludes, std::optional<std::size_t> f
     CHECK(b.mtu() == 512);
     skip = t.at("harness").str() == "att" ? 2 : static_cast<std::size_t>(t.at("prelude_pdus").num());
   }
-  if (t.has("server_db")) c.set_services(load_view(preludes.at("client_view_databases").at(t.at("server_db").str())));
-  if (t.has("security_mode") && t.at("security_mode").str().rfind("medium", 0) == 0)
+  if (t.contains("server_db")) c.set_services(load_view(preludes.at("client_view_databases").at(t.at("server_db").str())));
+  if (t.contains("security_mode") && t.at("security_mode").str().rfind("medium", 0) == 0)
     sec.set_level(att::security_level::medium);
 
   auto done0 = [&](error_code ec) { ++out.calls, out.ec = ec; };
@@ -200,14 +201,14 @@ int run_vector(const json& t, const json& preludes, std::optional<std::size_t> f
   CHECK(peer.silent());  // nothing extra after the script
   if (!no_completion) CHECK(out.calls == 1);
 
-  const json& d = t.at("expect_detail");
-  if (d.has("success")) {
+  const json::value& d = t.at("expect_detail");
+  if (d.contains("success")) {
     CHECK(!out.ec == d.at("success").boolean());
-    if (d.has("att_ecode") && fn != "read_using_characteristic_uuid")
+    if (d.contains("att_ecode") && fn != "read_using_characteristic_uuid")
       CHECK(out.ec.value() == static_cast<int>(d.at("att_ecode").num()));
   }
-  if (d.has("value")) CHECK(to_hex(out.value) == d.at("value").str());
-  if (d.has("services")) {
+  if (d.contains("value")) CHECK(to_hex(out.value) == d.at("value").str());
+  if (d.contains("services")) {
     REQUIRE(out.services.size() == d.at("services").size());
     for (std::size_t i = 0; i < out.services.size(); ++i) {
       CHECK(out.services[i].start == h16(d.at("services")[i].at("start")));
@@ -215,7 +216,7 @@ int run_vector(const json& t, const json& preludes, std::optional<std::size_t> f
       CHECK(out.services[i].type == uid(d.at("services")[i].at("uuid").str()));
     }
   }
-  if (d.has("includes")) {
+  if (d.contains("includes")) {
     REQUIRE(out.includes.size() == d.at("includes").size());
     for (std::size_t i = 0; i < out.includes.size(); ++i) {
       CHECK(out.includes[i].decl_handle == h16(d.at("includes")[i].at("decl_handle")));
@@ -224,24 +225,24 @@ int run_vector(const json& t, const json& preludes, std::optional<std::size_t> f
       CHECK(out.includes[i].type == uid(d.at("includes")[i].at("uuid").str()));
     }
   }
-  if (d.has("characteristics")) {
+  if (d.contains("characteristics")) {
     REQUIRE(out.chars.size() == d.at("characteristics").size());
     for (std::size_t i = 0; i < out.chars.size(); ++i) {
-      const json& e = d.at("characteristics")[i];
+      const json::value& e = d.at("characteristics")[i];
       CHECK(out.chars[i].decl_handle == h16(e.at("decl_handle")));
       CHECK(out.chars[i].value_handle == h16(e.at("value_handle")));
       CHECK(out.chars[i].properties == h16(e.at("properties")));
       CHECK(out.chars[i].type == uid(e.at("uuid").str()));
     }
   }
-  if (d.has("descriptors")) {
+  if (d.contains("descriptors")) {
     REQUIRE(out.descs.size() == d.at("descriptors").size());
     for (std::size_t i = 0; i < out.descs.size(); ++i) {
       CHECK(out.descs[i].handle == h16(d.at("descriptors")[i].at("handle")));
       CHECK(out.descs[i].type == uid(d.at("descriptors")[i].at("uuid").str()));
     }
   }
-  if (d.has("entries")) {
+  if (d.contains("entries")) {
     CHECK(out.rbu.end_code == static_cast<int>(d.at("att_ecode").num()));
     REQUIRE(out.rbu.entries.size() == d.at("entries").size());
     for (std::size_t i = 0; i < out.rbu.entries.size(); ++i) {
@@ -249,14 +250,14 @@ int run_vector(const json& t, const json& preludes, std::optional<std::size_t> f
       CHECK(to_hex(out.rbu.entries[i].value) == d.at("entries")[i].at("value").str());
     }
   }
-  if (d.has("notifications")) {
+  if (d.contains("notifications")) {
     REQUIRE(out.notifications.size() == d.at("notifications").size());
     for (std::size_t i = 0; i < out.notifications.size(); ++i) {
       CHECK(out.notifications[i].first == h16(d.at("notifications")[i].at("handle")));
       CHECK(out.notifications[i].second == d.at("notifications")[i].at("value").str());
     }
   }
-  if (d.has("last_client_pdu") && fn == "write_without_response") {
+  if (d.contains("last_client_pdu") && fn == "write_without_response") {
     // Already checked byte for byte by the replay: it is the script's last client PDU.
     CHECK(ex[ex.size() - 1].at("pdu").str() == d.at("last_client_pdu").str());
   }
@@ -273,10 +274,10 @@ TEST_CASE("GATT client conformance vectors (procedure mode)") {
     return;
   }
   const std::string dir = shared + "/vectors/att-gatt/";
-  const json preludes = json::parse_file(dir + "preludes.json");
+  const json::value preludes = json::load_file(dir + "preludes.json");
   int ran = 0, total = 0;
   for (const char* family : {"mtu", "discovery", "read", "write", "notify", "security"}) {
-    const json f = json::parse_file(dir + family + ".json");
+    const json::value f = json::load_file(dir + family + ".json");
     for (const auto& t : f.at("tests").elements()) {
       ++total;
       // Whole-database bring-ups are checked against a real server instead
@@ -297,10 +298,10 @@ TEST_CASE("GATT client conformance vectors with the link dropped at every step")
     return;
   }
   const std::string dir = shared + "/vectors/att-gatt/";
-  const json preludes = json::parse_file(dir + "preludes.json");
+  const json::value preludes = json::load_file(dir + "preludes.json");
   int runs = 0;
   for (const char* family : {"discovery", "read", "write", "notify", "security"}) {
-    const json f = json::parse_file(dir + family + ".json");
+    const json::value f = json::load_file(dir + family + ".json");
     for (const auto& t : f.at("tests").elements()) {
       if (t.at("name").str().find("/client-") != std::string::npos) continue;
       const std::size_t skip = t.at("harness").str() == "att" ? 2 : static_cast<std::size_t>(t.at("prelude_pdus").num());

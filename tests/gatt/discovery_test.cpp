@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "gatt/server_session.hpp"
-#include "json.hpp"
+#include "tests/support/json.hpp"
 #include "vector_db.hpp"
 
 using namespace bandwire;

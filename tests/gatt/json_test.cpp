@@ -1,4 +1,4 @@
-#include "json.hpp"  // first: the header is self-contained
+#include "tests/support/json.hpp"  // first: the header is self-contained
 
 #include <doctest/doctest.h>
 

@@ -10,7 +10,7 @@
 #include <regex>
 #include <string>
 
-#include "json.hpp"
+#include "tests/support/json.hpp"
 #include "vector_db.hpp"
 
 using namespace bandwire;

@@ -13,7 +13,7 @@
 
 #include "common/bytes.hpp"
 #include "gatt/database.hpp"
-#include "json.hpp"
+#include "tests/support/json.hpp"
 
 namespace bandwire::test {
 

@@ -70,7 +70,7 @@
 #include "att/opcode.hpp"
 #include "hci/btsnoop.hpp"
 #include "miband/virtual_band.hpp"
-#include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "tests/support/script_peer.hpp"
 
 using namespace bandwire;

@@ -13,7 +13,7 @@
 #include "hci/btsnoop.hpp"
 #include "hci/error.hpp"
 #include "miband/virtual_band.hpp"
-#include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "tests/support/script_peer.hpp"
 
 using namespace bandwire;

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "hci/btsnoop.hpp"
-#include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "tests/support/script_peer.hpp"
 
 using namespace bandwire;

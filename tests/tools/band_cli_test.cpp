@@ -85,20 +85,20 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
     const std::string kind = j.at("kind").str();
     kinds.insert(kind);
     CHECK(j.at("time").num() > 1.7e9);
-    CHECK(j.has("mono"));
+    CHECK(j.contains("mono"));
     if (kind == "accel") {
       ++accel;
-      for (const char* k : {"t", "seq", "x", "y", "z", "gx", "gy", "gz"}) CHECK(j.has(k));
+      for (const char* k : {"t", "seq", "x", "y", "z", "gx", "gy", "gz"}) CHECK(j.contains(k));
       CHECK(j.at("gz").num() == doctest::Approx(j.at("z").num() / 256.0).epsilon(0.001));
     } else if (kind == "ppg") {
       ++ppg;
-      CHECK(j.has("t"));
-      CHECK(j.has("value"));
+      CHECK(j.contains("t"));
+      CHECK(j.contains("value"));
     } else if (kind == "hr") {
       ++hr;
       CHECK(j.at("bpm").num() >= 40);
     }
-    if (j.has("seq")) {
+    if (j.contains("seq")) {
       const int seq = static_cast<int>(j.at("seq").num());
       // One counter shared by both kinds: never goes backwards (mod 256) by more than a packet.
       if (last_seq >= 0 && seq != last_seq && seq != (last_seq + 1) % 256) seq_ok = false;
@@ -244,7 +244,7 @@ TEST_CASE("cli: --btsnoop records a session that decode and tshark read, with th
   int auth_steps = 0;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
-    if (j.has("meaning") && j.at("meaning").str().rfind("auth:", 0) == 0) ++auth_steps;
+    if (j.contains("meaning") && j.at("meaning").str().rfind("auth:", 0) == 0) ++auth_steps;
   }
   CHECK(auth_steps == 6);  // bind, accepted, request, challenge, answer, authenticated
   r = run("gatt --device demo --btsnoop " + state + "/g.btsnoop primary");
