@@ -42,9 +42,10 @@ TEST_CASE("gatt client: callback token, never invoked inline") {
     CHECK_FALSE(ec);
     ++calls;
     value = std::move(v);
+    r.io.stop();
   });
   CHECK(calls == 0);
-  r.io.run_for(std::chrono::seconds(2));
+  r.io.run_for(std::chrono::seconds(5));
   CHECK(calls == 1);
   CHECK(std::string(value.begin(), value.end()) == "bandwire demo");
 }
@@ -95,6 +96,7 @@ TEST_CASE("gatt client: use_awaitable in a C++20 coroutine") {
         finished = true;
       },
       [&](std::exception_ptr e) {
+        r.io.stop();
         // The battery level is read-only in the demo database: the write
         // must fail with the peer's Write Not Permitted, as an exception.
         REQUIRE(e);
@@ -104,6 +106,6 @@ TEST_CASE("gatt client: use_awaitable in a C++20 coroutine") {
           CHECK(ex.code() == att::error::write_not_permitted);
         }
       });
-  r.io.run_for(std::chrono::seconds(3));
+  r.io.run_for(std::chrono::seconds(5));
   CHECK_FALSE(finished);
 }
