@@ -13,12 +13,9 @@ stage_end() { echo "== $1 took $(( $(date +%s) - stage_start )) s"; }
 stage deps; scripts/deps.sh --test; stage_end deps
 
 passed=0; failed=0
-count() {  # sums meson's testlog.json results
-  local log=$1/meson-logs/testlog.json
-  [[ -f $log ]] || return 0
+count() {  # doctest cases (and other tests) from meson's testlog.json
   local p f
-  p=$(grep -c '"result": "OK"' "$log" || true)
-  f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  read -r p f < <(python3 scripts/count_tests.py "$1/meson-logs/testlog.json")
   passed=$((passed + p)); failed=$((failed + f))
 }
 
