@@ -37,20 +37,15 @@ void pairing_agent::wait() {
 
 void pairing_agent::handle(bytes_view packet) {
   mgmt::event e;
-  if (mgmt::decode_event(packet, e)) return;
-  handle(e);
-}
-
-void pairing_agent::handle(const mgmt::event& e) {
-  if (e.code != mgmt::ev::user_confirm_request) return;
+  if (mgmt::decode_event(packet, e) || e.code != mgmt::ev::user_confirm_request) return;
   if (index_ && e.index != *index_) return;
   decision d;
   d.index = e.index;
   if (mgmt::decode_user_confirm_request(e, d.request)) return;
-  // Re-encode the event so agent_reply decides on exactly what arrived.
-  const auto packet = mgmt::encode_command(e.code, e.index, e.params);
   std::vector<std::uint8_t> reply;
   if (!mgmt::agent_reply(packet, reply, accept_numeric_)) return;
+  // agent_reply accepts Just Works (hint 1), and numeric comparison only
+  // when asked to; anything else got a Negative Reply.
   d.accepted = d.request.confirm_hint == 1 || accept_numeric_;
   if (socket_.send(reply)) d.accepted = false;
   if (on_decision_) on_decision_(d);

@@ -40,7 +40,6 @@ class pairing_agent {
   /// Answers `packet` if it is a User Confirmation Request for our index
   /// (what the watch loop does with each packet it reads).
   void handle(bytes_view packet);
-  void handle(const mgmt::event& e);
 
   mgmt::socket& socket() noexcept { return socket_; }
 

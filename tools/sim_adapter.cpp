@@ -27,19 +27,23 @@ constexpr std::array<std::uint8_t, 16> cap_a_opaque = {0x2c, 0x04, 0xe3, 0xa0, 0
                                                        0x47, 0x73, 0xfa, 0x45, 0x01, 0xec, 0x4f, 0xd7};
 }  // namespace
 
-sim_adapter::sim_adapter(asio::io_context& io, miband::virtual_band& band, std::uint16_t index,
-                         const hci::address& identity)
-    : io_(io), band_(band), listener_(io), idle_timer_(io) {
-  cfg_.index = index;
-  cfg_.identity = identity;
+hci::peripheral_config miband2_peripheral(std::uint16_t index, const hci::address& identity) {
+  hci::peripheral_config c;
+  c.index = index;
+  c.identity = identity;
   hci::miband2_manufacturer_data m;
   m.flag = 0x00;
   m.opaque = cap_a_opaque;
   m.device_type = 0x03;
   m.band = identity;  // the manufacturer data names the advertiser (§2.1, offsets 18..23)
-  cfg_.adv_data = hci::miband2_advertising_data(m);
-  cfg_.scan_rsp = hci::miband2_scan_response_data();
+  c.adv_data = hci::miband2_advertising_data(m);
+  c.scan_rsp = hci::miband2_scan_response_data();
+  return c;
 }
+
+sim_adapter::sim_adapter(asio::io_context& io, miband::virtual_band& band, std::uint16_t index,
+                         const hci::address& identity)
+    : io_(io), band_(band), cfg_(miband2_peripheral(index, identity)), listener_(io), idle_timer_(io) {}
 
 sim_adapter::~sim_adapter() { stop(); }
 

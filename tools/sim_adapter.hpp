@@ -19,6 +19,12 @@
 
 namespace bandwire::tools {
 
+/// The band's side of the air interface on adapter hciN: LE only, identity
+/// `identity` (static random), ADV_IND data = Flags 06 + Huami manufacturer
+/// data naming `identity`, SCAN_RSP = "MI Band 2" + FEE0. With the default
+/// FA:8E:E3:12:B4:A9 both are CAP-A's bytes (§20.8).
+hci::peripheral_config miband2_peripheral(std::uint16_t index, const hci::address& identity);
+
 class sim_adapter {
  public:
   sim_adapter(asio::io_context& io, miband::virtual_band& band, std::uint16_t index, const hci::address& identity);
