@@ -118,6 +118,12 @@ void bearer::on_response(bytes_view in) {
     // The Error Response's handle may not match the request; only the
     // request opcode identifies it (vectors README: "Error Response handle").
     if (e->request_opcode != pending_op) return complete_pending(make_error_code(errc::mismatched_response), p);
+    // Code 0x00 is reserved (Vol 3 Part F Table 3.4) and would read as
+    // success in an error_code: the response is malformed, not a success.
+    if (e->code == 0) {
+      ++stats_.malformed;
+      return complete_pending(make_error_code(errc::malformed_pdu), p);
+    }
     const bool auth = e->code == static_cast<std::uint8_t>(error::insufficient_authentication);
     const bool enc = e->code == static_cast<std::uint8_t>(error::insufficient_encryption);
     if ((auth || enc) && security_ && !pending_->retried &&

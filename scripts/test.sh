@@ -55,6 +55,11 @@ ninja -C build-fuzz -j"$jobs"
 for f in build-fuzz/fuzz/fuzz_*; do
   [[ -x $f && ! -d $f ]] || continue
   name=$(basename "$f")
+  # Inputs that once crashed a target stay as regression tests.
+  regressions=(fuzz/regressions/"${name#fuzz_}"-*)
+  if [[ -e ${regressions[0]} ]] && ! "$f" "${regressions[@]}" >"build-fuzz/$name.regressions.log" 2>&1; then
+    echo "fuzz: $name regression FAILED"; tail -30 "build-fuzz/$name.regressions.log"; failed=$((failed + 1)); rc=1
+  fi
   if "$f" -seed=1 -runs="${FUZZ_RUNS:-200000}" -max_len=600 >"build-fuzz/$name.log" 2>&1; then
     echo "fuzz: $name ok ($(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" || echo done))"
     passed=$((passed + 1))

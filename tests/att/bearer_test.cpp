@@ -142,6 +142,18 @@ TEST_CASE("bearer: peer errors keep their ATT code; the handle in the error is i
   CHECK(r.ec.value() == 0x02);
 }
 
+TEST_CASE("bearer: an Error Response with the reserved code 0x00 is malformed, never a success") {
+  // Found by fuzz/gatt_client.cpp: error_code{0} reads as success.
+  fixture f;
+  response_probe r;
+  f.b.request(hx("0404000500"), r.fn());
+  f.peer.expect("0404000500");
+  f.peer.send("0104040000");
+  REQUIRE(f.peer.run_until([&] { return r.calls == 1; }));
+  CHECK(r.ec == errc::malformed_pdu);
+  CHECK(f.b.is_open());
+}
+
 TEST_CASE("bearer: a malformed response fails the request, the bearer stays up") {
   fixture f;
   response_probe r;
