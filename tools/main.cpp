@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/commands.hpp"
+#include "tools/hci_commands.hpp"
 
 namespace bandwire::tools {
 int run_agent(const std::vector<std::string>& argv);  // tools/agent_command.cpp
@@ -32,6 +33,12 @@ MI BAND COMMANDS:
 GATT AND CAPTURE COMMANDS:
   gatt        explore any GATT server: discover, read, write, listen
   decode      print every ATT PDU of a btsnoop capture, with Mi Band meanings
+
+BLUETOOTH SETUP COMMANDS:
+  scan        list nearby LE devices (RSSI, name); marks a Mi Band 2
+  adapters    list the local Bluetooth adapters and their state
+  adapter     bring an adapter up, or reset it: adapter up|reset [--adapter hciN]
+  doctor      check kernel support, adapters, rfkill, bluetoothd, privileges
 
 ADAPTER COMMANDS:
   agent       answer the kernel's Just Works pairing requests (no bluetoothd)
@@ -65,6 +72,10 @@ int main(int argc, char** argv) {
   if (cmd == "stream") return run_stream(rest);
   if (cmd == "sim") return run_sim(rest);
   if (cmd == "decode") return run_decode(rest);
+  if (cmd == "scan") return run_scan(rest);
+  if (cmd == "adapters") return run_adapters(rest);
+  if (cmd == "adapter") return run_adapter(rest);
+  if (cmd == "doctor") return run_doctor(rest);
   if (cmd == "agent") return run_agent(rest);
   for (const char* band_cmd : {"pair", "info", "battery", "time", "steps", "heart", "alert", "vibrate", "events"})
     if (cmd == band_cmd) return run_band(cmd, rest);
