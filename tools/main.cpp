@@ -39,8 +39,6 @@ BLUETOOTH SETUP COMMANDS:
   adapters    list the local Bluetooth adapters and their state
   adapter     bring an adapter up, or reset it: adapter up|reset [--adapter hciN]
   doctor      check kernel support, adapters, rfkill, bluetoothd, privileges
-
-ADAPTER COMMANDS:
   agent       answer the kernel's Just Works pairing requests (no bluetoothd)
 
   help        this text
