@@ -4,16 +4,13 @@
 
 #include <string>
 #include <vector>
+#include "tests/support/hex.hpp"
 
 using namespace bandwire;
 using namespace bandwire::att;
 
 namespace {
-std::vector<std::uint8_t> hx(const char* s) {
-  std::vector<std::uint8_t> v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 // decode -> encode must reproduce the exact bytes, and the opcode must match.
 void round_trip(const char* hex) {
   std::string hex_s = hex; CAPTURE(hex_s);

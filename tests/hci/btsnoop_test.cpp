@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "att/pdu.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace bandwire;
 using namespace bandwire::hci;
@@ -22,11 +23,7 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-bytes hx(const char* s) {
-  bytes v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 bytes cat(std::initializer_list<bytes> parts) {
   bytes out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hci/adv_data.hpp"
+#include "tests/support/hex.hpp"
 
 // Every expected byte string below was written from the field tables of Core
 // 5.4 Vol 4 Part E §7 (and miband2-protocol.md §2.1/§20.8 for the Mi Band's
@@ -19,11 +20,7 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-bytes hx(const std::string& s) {
-  bytes v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 
 // The Mi Band 2 of CAP-A (miband2-protocol.md §20.8).
 const char* const mb2_adv = "02 01 06 1b ff 57 01 00 2c 04 e3 a0 9e e1 be ab 47 73 fa 45 01 ec 4f d7 03 fa 8e e3 12 b4 a9";

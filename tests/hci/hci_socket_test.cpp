@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "tests/support/hex.hpp"
 
 // The raw-socket shell against a scripted controller: one end of an AF_UNIX
 // SOCK_SEQPACKET socketpair carries H4-framed packets exactly as a raw HCI
@@ -33,11 +34,7 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-bytes hx(const std::string& s) {
-  bytes v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 
 std::string hex2(unsigned v) {
   char b[8];

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "tests/support/hex.hpp"
 
 // Expected bytes are written from BlueZ doc/mgmt-api.txt's field lists
 // (header: code, index, length, all little-endian), not from the encoder.
@@ -19,11 +20,7 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-bytes hx(const std::string& s) {
-  bytes v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 
 const char* const mb2_adv = "02 01 06 1b ff 57 01 00 2c 04 e3 a0 9e e1 be ab 47 73 fa 45 01 ec 4f d7 03 fa 8e e3 12 b4 a9";
 const char* const mb2_rsp = "0a 09 4d 49 20 42 61 6e 64 20 32 03 02 e0 fe";

@@ -17,17 +17,14 @@
 #include "hci/le_peripheral.hpp"
 #include "hci/pairing_agent.hpp"
 #include "tools/sim_adapter.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace bandwire;
 using bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-bytes hx(const std::string& s) {
-  bytes v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
+using bandwire::test::hx;
 
 const std::string cap_a_adv = "0201061bff5701002c04e3a09ee1beab4773fa4501ec4fd703fa8ee312b4a9";  // §20.8
 const std::string cap_a_rsp = "0a094d492042616e642032" "0302e0fe";  // "MI Band 2" + FEE0

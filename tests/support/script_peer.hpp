@@ -16,14 +16,10 @@
 
 #include "common/asio.hpp"
 #include "common/bytes.hpp"
+#include "tests/support/hex.hpp"
 
 namespace bandwire::test {
 
-inline std::vector<std::uint8_t> hx(std::string_view s) {
-  std::vector<std::uint8_t> v;
-  REQUIRE(from_hex(s, v));
-  return v;
-}
 
 /// One end for the code under test (an Asio socket), one raw fd for the peer.
 struct socket_pair {
