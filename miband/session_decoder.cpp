@@ -93,7 +93,9 @@ pdu_description session_decoder::describe(bool from_host, bytes_view bytes) {
       else if (*t == att::uuid::from16(gatt::cccd_type)) d.characteristic = "cccd";
       d.meaning = *t == att::uuid::from16(gatt::cccd_type) ? cccd_meaning(h, v) : meaning(*t, from_host, op, v);
       // The key of a bind write is the band's only secret (fact sheet §4.1).
-      if (!show_secrets_ && *t == uuids::auth() && from_host && v.size() == 18 && v[0] == 0x01)
+      // Masked whichever side it was captured on: a btmon capture of two
+      // local controllers shows the band's copy of the write as well.
+      if (!show_secrets_ && *t == uuids::auth() && v.size() == 18 && v[0] == 0x01)
         d.value_hex = hex(v.subspan(0, 2)) + std::string(32, 'x');
     }
   };
@@ -176,6 +178,8 @@ std::string session_decoder::meaning(const att::uuid& type, bool from_host, std:
       if (v.size() == 18 && (v[0] & 0x0f) == 0x03) return "auth: challenge answer " + hex(v.subspan(2));
       return "auth: unknown command";
     }
+    if (v.size() == 18 && v[0] == 0x01)  // the bind write, seen from the band's side
+      return "auth: bind new key " + (show_secrets_ ? hex(v.subspan(2)) : std::string("<masked>"));
     if (v.size() == 19 && v[0] == 0x10 && v[1] == 0x02 && v[2] == 0x01) return "auth: challenge " + hex(v.subspan(3));
     if (v.size() >= 3 && v[0] == 0x10) {
       const bool ok = v[2] == 0x01;

@@ -238,7 +238,8 @@ asio::awaitable<int> band_session::connect(bool authenticate) {
 void band_session::watch_service_changed() {
   const auto* sc = client->find_characteristic(att::uuid::from16(gatt::service_changed_type));
   if (!sc) return;
-  auto echo_until = std::make_shared<double>(clock.seconds() + 2.0);
+  // The echo comes at once; 10 s of band time leaves room for a stalled host.
+  auto echo_until = std::make_shared<double>(clock.seconds() + 10.0);
   client->on_service_changed([this, echo_until](std::uint16_t start, std::uint16_t end) {
     if (clock.seconds() < *echo_until) {
       *echo_until = 0;  // that was the echo of our subscription

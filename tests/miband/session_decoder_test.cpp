@@ -123,6 +123,11 @@ TEST_CASE("session decoder: synthetic PDUs, fallback layout and malformed input"
   CHECK(d.malformed);
   d = dec.describe(false, test::hx("01 0a 2f00 05"));
   CHECK(d.meaning == "error 0x05 Insufficient Authentication to Read Request");
+  // The bind write seen from the band's side (a capture of both controllers)
+  // is masked too.
+  d = dec.describe(false, test::hx("52 5400 0100 91c7954727b7ec7fb89c65b311bdd59f"));
+  CHECK(d.meaning == "auth: bind new key <masked>");
+  CHECK(d.value_hex == "0100" + std::string(32, 'x'));
   miband::session_decoder secrets(true);
   d = secrets.describe(true, test::hx("52 5400 0100 91c7954727b7ec7fb89c65b311bdd59f"));
   CHECK(d.meaning == "auth: bind new key 91c7954727b7ec7fb89c65b311bdd59f");
