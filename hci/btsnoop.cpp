@@ -262,6 +262,7 @@ std::optional<att_record> att_extractor::feed(const btsnoop_record& rec) {
   r.timestamp_us = rec.unix_time_us();
   r.dir = frame->dir;
   r.conn_handle = frame->conn_handle;
+  r.controller_index = pkt->controller_index;
   r.pdu.assign(frame->payload.begin(), frame->payload.end());
   r.frame = stats_.records;
   return r;

@@ -231,6 +231,7 @@ struct att_record {
   std::uint16_t conn_handle = 0;
   std::vector<std::uint8_t> pdu;
   std::size_t frame = 0;  ///< 1-based number of the completing record, as Wireshark numbers frames
+  std::uint16_t controller_index = 0;  ///< monitor captures: which local controller (hciN)
 
   friend bool operator==(const att_record&, const att_record&) = default;
 };

@@ -20,11 +20,15 @@ opcode, handle, characteristic, value (hex) and, where the Mi Band GATT layout i
 known, its meaning (auth steps, heart rate, raw sensor samples, configuration...).
 The layout is learned from the capture's own discovery. The key of a bind write is
 masked unless --show-secrets. --json prints one object per PDU.
+
+A btmon capture of several local controllers (two virtual ones, say) holds each
+link's PDUs once per controller; the lowest controller index is decoded unless
+--index N picks another.
 )";
 }  // namespace
 
 int run_decode(const std::vector<std::string>& argv) {
-  args a(argv, {}, {"--json", "--show-secrets", "--help"});
+  args a(argv, {"--index"}, {"--json", "--show-secrets", "--help"});
   if (a.has("--help")) {
     std::fputs(decode_help, stdout);
     return exit_ok;
@@ -51,6 +55,21 @@ int run_decode(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "bandwire decode: %s: %s\n", path.c_str(), ec.message().c_str());
     return exit_failed;
   }
+  // One controller's view only: otherwise a capture of two local controllers
+  // shows every PDU twice, once in each direction.
+  std::optional<std::uint16_t> index;
+  if (auto i = a.get("--index")) {
+    auto v = parse_number(*i, 0xffff);
+    if (!v) {
+      std::fprintf(stderr, "bandwire decode: --index takes a controller number\n");
+      return exit_usage;
+    }
+    index = static_cast<std::uint16_t>(*v);
+  } else if (!pdus.empty()) {
+    index = pdus.front().controller_index;
+    for (const auto& r : pdus) index = std::min(*index, r.controller_index);
+  }
+  std::erase_if(pdus, [&](const hci::att_record& r) { return index && r.controller_index != *index; });
   const bool json = a.has("--json");
   miband::session_decoder dec(a.has("--show-secrets"));
   const std::int64_t t0 = pdus.empty() ? 0 : pdus.front().timestamp_us;
