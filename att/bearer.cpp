@@ -26,8 +26,8 @@ error_code link_error(const error_code& ec) {
 bearer::bearer(seqpacket_socket socket, options opts)
     : socket_(std::move(socket)),
       opts_(opts),
-      request_timer_(socket_.get_executor()),
-      indication_timer_(socket_.get_executor()),
+      request_timer_(socket_.get_executor(), opts.clock ? *opts.clock : host_clock_),
+      indication_timer_(socket_.get_executor(), opts.clock ? *opts.clock : host_clock_),
       rx_(rx_buffer_size),
       tx_(std::max<std::size_t>(opts.rx_mtu, default_mtu)) {
   opts_.rx_mtu = std::clamp<std::uint16_t>(opts_.rx_mtu, default_mtu, 517);
@@ -41,6 +41,7 @@ bearer::bearer(seqpacket_socket socket, options opts)
 }
 
 bearer::~bearer() {
+  *closed_token_ = true;
   error_code ignored;
   socket_.close(ignored);
 }
@@ -64,6 +65,7 @@ void bearer::arm_read() {
 // Reads every PDU already queued on the socket (up to a budget) with
 // non-blocking receives: one wake-up per burst instead of one per PDU.
 void bearer::drain() {
+  life::guard alive(life_);
   for (int i = 0; i < drain_budget && open_; ++i) {
     error_code ec;
     asio::socket_base::message_flags out_flags = 0;
@@ -80,12 +82,13 @@ void bearer::drain() {
       len = std::min<std::size_t>(len, mtu_);
     }
     on_pdu(bytes_view(rx_.data(), len));
+    if (alive.dead()) return;  // a handler destroyed the bearer
   }
   if (open_) arm_read();
 }
 
 void bearer::on_pdu(bytes_view in) {
-  if (tap_) tap_(direction::received, in);
+  if (!tap_.emit(direction::received, in)) return;
   const std::uint8_t op = in[0];
   switch (info(op).kind) {
     case pdu_kind::response: return on_response(in);
@@ -162,11 +165,13 @@ void bearer::on_notification(bytes_view in) {
   }
   if (auto* n = std::get_if<handle_value_ntf>(&p)) {
     ++stats_.notifications;
-    if (on_value_) on_value_(n->handle, n->value, false);
+    on_value_.emit(n->handle, n->value, false);
   } else if (auto* m = std::get_if<multiple_handle_value_ntf>(&p)) {
+    bool alive = true;
     for_each(*m, [&](handle_value hv) {
+      if (!alive || !open_) return;
       ++stats_.notifications;
-      if (on_value_ && open_) on_value_(hv.handle, hv.value, false);
+      alive = on_value_.emit(hv.handle, hv.value, false);
     });
   }
 }
@@ -179,7 +184,7 @@ void bearer::on_indication(bytes_view in) {
   }
   const auto& ind = std::get<handle_value_ind>(p);
   ++stats_.indications;
-  if (on_value_) on_value_(ind.handle, ind.value, true);
+  if (!on_value_.emit(ind.handle, ind.value, true)) return;
   // §3.4.7.3: confirm every indication, whether or not anyone subscribed.
   const std::uint8_t cfm = static_cast<std::uint8_t>(opcode::handle_value_cfm);
   if (open_) write(bytes_view(&cfm, 1));
@@ -278,7 +283,7 @@ error_code bearer::send(bytes_view pdu_bytes) {
 }
 
 error_code bearer::write(bytes_view pdu_bytes) {
-  if (tap_) tap_(direction::sent, pdu_bytes);
+  if (!tap_.emit(direction::sent, pdu_bytes)) return make_error_code(errc::closed);
   if (!outq_.empty()) {
     outq_.emplace_back(pdu_bytes.begin(), pdu_bytes.end());
     return {};
@@ -341,7 +346,10 @@ void bearer::close(error_code reason) {
   for (auto& i : ind_queue_)
     if (i.done) asio::post(ex, [d = std::move(i.done), reason]() mutable { d(reason); });
   ind_queue_.clear();
-  if (on_close_) asio::post(ex, [cb = on_close_, reason]() { cb(reason); });
+  // Posted: the listeners registered when the post runs are told once.
+  asio::post(ex, [this, reason, gone = closed_token_]() {
+    if (!*gone) on_close_.emit(reason);
+  });
 }
 
 }  // namespace bandwire::att

@@ -19,6 +19,11 @@
 //    the close reason; handlers never run inline from the call that submitted
 //    them or from close().
 //
+// Registrations: on_value, on_close and tap return a `registration`; the
+// callback stays registered while that handle lives, and any number may be
+// registered. A callback may destroy the bearer; the bearer then stops at
+// once (tests/att/bearer_test.cpp "destroyed from a callback").
+//
 // Threading: a bearer lives on one executor (an io_context run by one thread
 // or a strand). All handlers run on it. The bearer must outlive its
 // outstanding socket operations only until close() or its destructor, which
@@ -35,6 +40,9 @@
 #include "att/pdu.hpp"
 #include "att/security.hpp"
 #include "common/asio.hpp"
+#include "common/clock.hpp"
+#include "common/listeners.hpp"
+#include "common/timer.hpp"
 #include "common/unique_function.hpp"
 
 namespace bandwire::att {
@@ -64,8 +72,11 @@ class bearer {
   struct options {
     /// Our receive MTU: the largest ATT_MTU we offer in an MTU exchange.
     std::uint16_t rx_mtu = 517;
-    /// ATT transaction timeout (§3.3.3). Tests shorten it.
+    /// ATT transaction timeout (§3.3.3), in band time.
     std::chrono::steady_clock::duration timeout = std::chrono::seconds(30);
+    /// The clock the timeout runs on (scaled or virtual time); nullptr: the
+    /// host's clock. Must outlive the bearer.
+    const scaled_clock* clock = nullptr;
   };
 
   bearer(seqpacket_socket socket, options opts);
@@ -93,10 +104,14 @@ class bearer {
   /// Only one indication may be outstanding (§3.3.2); others queue.
   void indicate(bytes_view pdu, unique_function<void(error_code)> done);
 
-  void on_value(value_handler h) { on_value_ = std::move(h); }
+  /// Every notification and indication value, while the handle lives.
+  [[nodiscard]] registration on_value(value_handler h) { return on_value_.add(std::move(h)); }
+  /// Server role: the one request handler (the server that owns the bearer).
   void on_request(request_handler h) { on_request_ = std::move(h); }
-  void on_close(close_handler h) { on_close_ = std::move(h); }
-  void set_tap(tap_handler h) { tap_ = std::move(h); }
+  /// Runs once when the bearer closes (posted, never inline), while the handle lives.
+  [[nodiscard]] registration on_close(close_handler h) { return on_close_.add(std::move(h)); }
+  /// Sees every PDU sent and received (recorders), while the handle lives.
+  [[nodiscard]] registration tap(tap_handler h) { return tap_.add(std::move(h)); }
   /// Non-owning; nullptr means "never raise security" (errors are reported).
   void set_security(link_security* s) noexcept { security_ = s; }
   link_security* security() const noexcept { return security_; }
@@ -138,8 +153,9 @@ class bearer {
 
   seqpacket_socket socket_;
   options opts_;
-  asio::steady_timer request_timer_;
-  asio::steady_timer indication_timer_;
+  scaled_clock host_clock_;  // when opts_.clock is null
+  timer request_timer_;
+  timer indication_timer_;
   std::uint16_t mtu_ = default_mtu;
   bool open_ = true;
   bool started_ = false;
@@ -152,10 +168,12 @@ class bearer {
   std::optional<outgoing_indication> pending_ind_;
   std::deque<outgoing_indication> ind_queue_;
   std::deque<std::vector<std::uint8_t>> outq_;  // written when the socket is writable again
-  value_handler on_value_;
+  listener_list<std::uint16_t, bytes_view, bool> on_value_;
   request_handler on_request_;
-  close_handler on_close_;
-  tap_handler tap_;
+  listener_list<error_code> on_close_;
+  listener_list<direction, bytes_view> tap_;
+  life life_;
+  std::shared_ptr<bool> closed_token_ = std::make_shared<bool>(false);  // true once destroyed
   link_security* security_ = nullptr;
   bearer_stats stats_;
   // Receive buffer, allocated once: big enough for the largest ATT_MTU (517)

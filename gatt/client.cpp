@@ -11,10 +11,10 @@
 namespace bandwire::gatt {
 
 client::client(att::bearer& bearer) : bearer_(bearer) {
-  bearer_.on_value([this](std::uint16_t h, bytes_view v, bool ind) { dispatch_value(h, v, ind); });
+  value_reg_ = bearer_.on_value([this](std::uint16_t h, bytes_view v, bool ind) { dispatch_value(h, v, ind); });
 }
 
-client::~client() { bearer_.on_value(nullptr); }
+client::~client() = default;
 
 const characteristic* client::find_characteristic(std::uint16_t value_handle) const noexcept {
   for (const auto& s : services_)
@@ -30,27 +30,18 @@ const characteristic* client::find_characteristic(const uuid& type) const noexce
   return nullptr;
 }
 
-void client::listen(std::uint16_t value_handle, notify_callback cb) {
-  for (auto& s : subs_)
-    if (s.value_handle == value_handle) {
-      s.cb = std::move(cb);
-      return;
-    }
-  subs_.push_back({value_handle, std::move(cb)});
-}
-
 // The notification hot path: a linear scan over a handful of subscriptions
 // and one indirect call. No allocation.
 void client::dispatch_value(std::uint16_t handle, bytes_view value, bool indication) {
-  if (indication && on_service_changed_ && value.size() == 4) {
+  if (indication && value.size() == 4 && !on_service_changed_.empty()) {
     // §7.1 Service Changed: affected start and end handles.
     const characteristic* c = find_characteristic(handle);
-    if (c && c->type == uuid::from16(service_changed_type))
-      on_service_changed_(get_le16(&value[0]), get_le16(&value[2]));
+    if (c && c->type == uuid::from16(service_changed_type) &&
+        on_service_changed_.emit(0, get_le16(&value[0]), get_le16(&value[2])) < 0)
+      return;  // a listener destroyed the client
   }
-  for (auto& s : subs_)
-    if (s.value_handle == handle) return s.cb(handle, value, indication);
-  if (catch_all_) catch_all_(handle, value, indication);
+  const int called = subs_.emit(handle, handle, value, indication);
+  if (called == 0) catch_all_.emit(0, handle, value, indication);
 }
 
 namespace {

@@ -20,6 +20,7 @@
 
 #include "att/bearer.hpp"
 #include "common/asio.hpp"
+#include "common/listeners.hpp"
 #include "common/unique_function.hpp"
 #include "gatt/types.hpp"
 
@@ -76,9 +77,10 @@ class client {
   /// The cached characteristic with this value handle, if any.
   const characteristic* find_characteristic(std::uint16_t value_handle) const noexcept;
   const characteristic* find_characteristic(const uuid& type) const noexcept;
-  /// Called for every Service Changed indication (§7.1): the handle range.
-  void on_service_changed(std::function<void(std::uint16_t start, std::uint16_t end)> cb) {
-    on_service_changed_ = std::move(cb);
+  /// Called for every Service Changed indication (§7.1) with the handle
+  /// range, while the returned handle lives.
+  [[nodiscard]] registration on_service_changed(std::function<void(std::uint16_t start, std::uint16_t end)> cb) {
+    return on_service_changed_.add(0, std::move(cb));
   }
 
   // ---- callback forms (used by the token forms and by other layers) ----
@@ -114,13 +116,18 @@ class client {
   /// the key's counter when a signed PDU is sent.
   error_code signed_write(std::uint16_t handle, bytes_view value, signing_key& key);
   /// Writes the CCCD (0x0001 notify if supported, else 0x0002 indicate) of the
-  /// cached characteristic with this value handle and routes its values to cb.
-  void subscribe(std::uint16_t value_handle, notify_callback cb, unique_function<void(error_code)> done);
+  /// cached characteristic with this value handle. Values reach listeners
+  /// registered with listen().
+  void subscribe(std::uint16_t value_handle, unique_function<void(error_code)> done);
+  /// Writes 0x0000 to the characteristic's CCCD.
   void unsubscribe(std::uint16_t value_handle, unique_function<void(error_code)> done);
-  /// Routes values of a handle to cb without writing a CCCD.
-  void listen(std::uint16_t value_handle, notify_callback cb);
-  /// Receives every value for handles nobody listens to.
-  void listen_all(notify_callback cb) { catch_all_ = std::move(cb); }
+  /// Routes values of a handle to cb while the returned handle lives (any
+  /// number of listeners per handle). Writes no CCCD.
+  [[nodiscard]] registration listen(std::uint16_t value_handle, notify_callback cb) {
+    return subs_.add(value_handle, std::move(cb));
+  }
+  /// Receives every value for handles nobody listens to, while the handle lives.
+  [[nodiscard]] registration listen_all(notify_callback cb) { return catch_all_.add(0, std::move(cb)); }
 
   // ---- completion-token forms ----
   template <class Token> auto async_exchange_mtu(std::uint16_t rx_mtu, Token&& token) {
@@ -174,10 +181,9 @@ class client {
                                         write_long(handle, 0, v, reliable, std::move(h));
                                       });
   }
-  template <class Token> auto async_subscribe(std::uint16_t value_handle, notify_callback cb, Token&& token) {
-    return initiate<void(error_code)>(std::forward<Token>(token), [this, value_handle, cb = std::move(cb)](auto h) mutable {
-      subscribe(value_handle, std::move(cb), std::move(h));
-    });
+  template <class Token> auto async_subscribe(std::uint16_t value_handle, Token&& token) {
+    return initiate<void(error_code)>(std::forward<Token>(token),
+                                      [this, value_handle](auto h) mutable { subscribe(value_handle, std::move(h)); });
   }
 
  private:
@@ -196,16 +202,13 @@ class client {
 
   void dispatch_value(std::uint16_t handle, bytes_view value, bool indication);
 
-  struct subscription {
-    std::uint16_t value_handle;
-    notify_callback cb;
-  };
-
   att::bearer& bearer_;
   std::vector<service> services_;
-  std::vector<subscription> subs_;  // few entries: linear lookup, no allocation per value
-  notify_callback catch_all_;
-  std::function<void(std::uint16_t, std::uint16_t)> on_service_changed_;
+  // Few entries: a linear scan, no allocation per value.
+  keyed_listener_list<std::uint16_t, std::uint16_t, bytes_view, bool> subs_;
+  keyed_listener_list<int, std::uint16_t, bytes_view, bool> catch_all_;
+  keyed_listener_list<int, std::uint16_t, std::uint16_t> on_service_changed_;
+  registration value_reg_;
 };
 
 }  // namespace bandwire::gatt

@@ -431,7 +431,7 @@ error_code client::write_without_response(std::uint16_t handle, bytes_view value
   return bearer_.send(bytes_view(buf.data(), n));
 }
 
-void client::subscribe(std::uint16_t value_handle, notify_callback cb, unique_function<void(error_code)> done) {
+void client::subscribe(std::uint16_t value_handle, unique_function<void(error_code)> done) {
   auto fail = [&](errc e) {
     asio::post(bearer_.get_executor(), [d = std::move(done), e]() mutable { d(make_error_code(e)); });
   };
@@ -445,14 +445,12 @@ void client::subscribe(std::uint16_t value_handle, notify_callback cb, unique_fu
   // notifications when both are offered.
   std::uint16_t bits = (c->properties & prop::notify) ? 0x0001 : (c->properties & prop::indicate) ? 0x0002 : 0;
   if (!bits) return fail(errc::not_subscribable);
-  listen(value_handle, std::move(cb));
   std::uint8_t v[2];
   put_le16(v, bits);
   write(cccd, bytes_view(v, 2), std::move(done));
 }
 
 void client::unsubscribe(std::uint16_t value_handle, unique_function<void(error_code)> done) {
-  std::erase_if(subs_, [&](const subscription& s) { return s.value_handle == value_handle; });
   const characteristic* c = find_characteristic(value_handle);
   std::uint16_t cccd = 0;
   if (c)

@@ -11,41 +11,66 @@
 namespace bandwire::miband {
 
 namespace {
-
 using step = unique_function<void(band::done_fn)>;
-
-// Runs steps in order; stops at the first error unless keep_going, in which
-// case every step runs and the first error is reported.
-void run_steps(std::shared_ptr<std::vector<step>> steps, std::size_t i, bool keep_going, error_code first,
-               band::done_fn done) {
-  if (i == steps->size()) return done(first);
-  (*steps)[i]([steps, i, keep_going, first, done = std::move(done)](error_code ec) mutable {
-    if (ec && !keep_going) return done(ec);
-    run_steps(steps, i + 1, keep_going, first ? first : ec, std::move(done));
-  });
-}
-
-void sequence(std::vector<step> s, band::done_fn done, bool keep_going = false) {
-  run_steps(std::make_shared<std::vector<step>>(std::move(s)), 0, keep_going, {}, std::move(done));
-}
-
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-double mono_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 band::band(gatt::client& client, const scaled_clock& clock)
     : client_(client),
       clock_(clock),
-      keep_alive_(client.get_executor()),
-      watchdog_(client.get_executor()),
-      deadline_(client.get_executor()) {}
+      ex_(client.get_executor()),
+      keep_alive_(ex_, clock),
+      watchdog_(ex_, clock) {}
 
-band::~band() { *alive_ = false; }
+band::~band() {
+  *alive_ = false;
+  ops_.abort_all();
+}
+
+void band::cancel() {
+  auth_run_.reset();
+  hr_once_run_.reset();
+  streaming_ = hr_running_ = sensors_running_ = false;
+  keep_alive_.cancel();
+  watchdog_.cancel();
+  hr_reg_.reset();
+  sensor_reg_.reset();
+  control_reg_.reset();
+  on_event_ = nullptr;
+  ops_.abort_all();
+}
+
+// Runs steps in order; stops at the first error unless keep_going, in which
+// case every step runs and the first error is reported. Stops silently when
+// the band is destroyed (its operations were aborted then).
+namespace {
+struct sequence_run : std::enable_shared_from_this<sequence_run> {
+  std::vector<step> steps;
+  std::size_t i = 0;
+  bool keep_going = false;
+  error_code first;
+  band::done_fn done;
+  std::shared_ptr<bool> alive;
+  void next() {
+    if (!*alive) return;
+    if (i == steps.size()) return done(first);
+    auto self = shared_from_this();
+    steps[i++]([self](error_code ec) {
+      if (ec && !self->first) self->first = ec;
+      if (ec && !self->keep_going) return self->done(ec);
+      self->next();
+    });
+  }
+};
+}  // namespace
+
+void band::sequence(std::vector<step> steps, done_fn done, bool keep_going) {
+  auto run = std::make_shared<sequence_run>();
+  run->steps = std::move(steps);
+  run->keep_going = keep_going;
+  run->done = std::move(done);
+  run->alive = alive_;
+  run->next();
+}
 
 error_code band::resolve() {
   for (const auto& u : {uuids::auth(), uuids::heart_rate_measurement(), uuids::heart_rate_control_point(),
@@ -56,8 +81,10 @@ error_code band::resolve() {
 }
 
 void band::discover(done_fn done) {
-  client_.discover_all([this, done = std::move(done)](error_code ec, std::vector<gatt::service>) mutable {
-    done(ec ? ec : resolve());
+  auto o = ops_.make<>(ex_, std::move(done));
+  client_.discover_all([this, o](error_code ec, std::vector<gatt::service>) {
+    if (o->done()) return;
+    o->complete(ec ? ec : resolve());
   });
 }
 
@@ -67,41 +94,46 @@ std::uint16_t band::handle_of(const att::uuid& type) const {
 }
 
 namespace {
-void post_error(gatt::client& c, error_code ec, band::done_fn done) {
-  asio::post(c.get_executor(), [done = std::move(done), ec]() mutable { done(ec); });
+void post_error(asio::any_io_executor ex, error_code ec, band::done_fn done) {
+  asio::post(ex, [done = std::move(done), ec]() mutable { done(ec); });
 }
+error_code not_in_cache() { return gatt::make_error_code(gatt::errc::not_in_cache); }
 }  // namespace
 
 void band::write_req(const att::uuid& type, bytes_view v, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(client_, gatt::make_error_code(gatt::errc::not_in_cache), std::move(done));
+  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
   client_.write(h, v, std::move(done));
 }
 
 void band::write_cmd(const att::uuid& type, bytes_view v, done_fn done) {
   const auto h = handle_of(type);
-  error_code ec = h ? client_.write_without_response(h, v) : gatt::make_error_code(gatt::errc::not_in_cache);
-  post_error(client_, ec, std::move(done));
+  error_code ec = h ? client_.write_without_response(h, v) : not_in_cache();
+  post_error(ex_, ec, std::move(done));
 }
 
-void band::subscribe(const att::uuid& type, gatt::client::notify_callback cb, done_fn done) {
+void band::subscribe(const att::uuid& type, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(client_, gatt::make_error_code(gatt::errc::not_in_cache), std::move(done));
-  client_.subscribe(h, std::move(cb), std::move(done));
+  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
+  client_.subscribe(h, std::move(done));
 }
 
 void band::unsubscribe(const att::uuid& type, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(client_, gatt::make_error_code(gatt::errc::not_in_cache), std::move(done));
+  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
   client_.unsubscribe(h, std::move(done));
+}
+
+registration band::listen(const att::uuid& type, gatt::client::notify_callback cb) {
+  const auto h = handle_of(type);
+  if (!h) return {};
+  return client_.listen(h, std::move(cb));
 }
 
 void band::read(const att::uuid& type, unique_function<void(error_code, gatt::value_type)> done) {
   const auto h = handle_of(type);
   if (!h) {
-    asio::post(client_.get_executor(), [done = std::move(done)]() mutable {
-      done(gatt::make_error_code(gatt::errc::not_in_cache), {});
-    });
+    asio::post(ex_, [done = std::move(done)]() mutable { done(not_in_cache(), {}); });
     return;
   }
   client_.read(h, 0, std::move(done));
@@ -109,93 +141,109 @@ void band::read(const att::uuid& type, unique_function<void(error_code, gatt::va
 
 // ---- auth (§4.2) ----
 
-namespace {
-struct auth_run {
-  authenticator auth;
-  band::done_fn done;
-  bool finished = false;
-  explicit auth_run(const auth_key& k, auth_options o, band::done_fn d) : auth(k, o), done(std::move(d)) {}
-};
-}  // namespace
-
 void band::authenticate(const auth_key& key, auth_options options, done_fn done) {
-  auto run = std::make_shared<auth_run>(key, options, std::move(done));
-  auto alive = alive_;
+  struct run_t {
+    authenticator auth;
+    std::shared_ptr<done_op> o;
+    registration listener;
+    timer deadline;
+    std::function<void(const auth_action&)> apply;
+    run_t(const auth_key& k, auth_options opts, std::shared_ptr<done_op> op, asio::any_io_executor ex,
+          const scaled_clock& c)
+        : auth(k, opts), o(std::move(op)), deadline(ex, c) {}
+  };
+  auto run = std::make_shared<run_t>(key, options, ops_.make<>(ex_, std::move(done)), ex_, clock_);
+  auth_run_ = run;  // the band holds the run: it dies with the band
   // Applies one action of the pure state machine: write, wait, or finish.
-  auto apply = std::make_shared<std::function<void(const auth_action&)>>();
-  *apply = [this, run, alive, apply](const auth_action& a) {
-    if (!*alive || run->finished) return;
+  // Everything the run holds (listener, deadline) dies with it: when it
+  // ends, or when the band dies and aborts its operation.
+  std::weak_ptr<run_t> weak = run;
+  run->apply = [this, weak](const auth_action& a) {
+    auto r = weak.lock();
+    if (!r || r->o->done()) return;
     if (a.what == auth_action::kind::write) {
-      write_cmd(uuids::auth(), a.value.bytes(), [run, apply](error_code ec) {
-        if (ec && !run->finished) (*apply)(auth_action{auth_action::kind::done, {}, {}, ec});
+      write_cmd(uuids::auth(), a.value.bytes(), [weak](error_code ec) {
+        auto r2 = weak.lock();
+        if (ec && r2 && !r2->o->done()) r2->apply(auth_action{auth_action::kind::done, {}, {}, ec});
       });
-      deadline_.expires_after(clock_.real(a.timeout));
-      deadline_.async_wait([run, apply, alive](error_code ec) {
-        if (ec || !*alive || run->finished) return;
-        (*apply)(run->auth.on_timeout());
+      r->deadline.expires_after(a.timeout);
+      r->deadline.async_wait([weak](error_code ec) {
+        auto r2 = weak.lock();
+        if (ec || !r2 || r2->o->done()) return;
+        r2->apply(r2->auth.on_timeout());
       });
     } else if (a.what == auth_action::kind::done) {
-      run->finished = true;
-      deadline_.cancel();
-      client_.listen(handle_of(uuids::auth()), nullptr);
-      auto d = std::move(run->done);
+      r->listener.reset();
+      r->deadline.cancel();
       // Mi Fit turns the auth notifications off afterwards (Appendix A).
-      unsubscribe(uuids::auth(), [d = std::move(d), ec = a.ec](error_code) mutable { d(ec); });
-      *apply = nullptr;  // break the cycle
+      unsubscribe(uuids::auth(), [this, r, ec = a.ec](error_code) {
+        if (r->o->done()) return;  // aborted (the band may be gone)
+        r->o->complete(ec);
+        r->apply = nullptr;  // break the cycle
+        if (auth_run_ == r) auth_run_.reset();
+      });
     }
   };
-  subscribe(uuids::auth(),
-            [run, apply](std::uint16_t, bytes_view v, bool) {
-              if (!run->finished && *apply) (*apply)(run->auth.on_notification(v));
-            },
-            [run, apply](error_code ec) {
-              if (ec) return (*apply)(auth_action{auth_action::kind::done, {}, {}, ec});
-              (*apply)(run->auth.start());
-            });
+  run->listener = listen(uuids::auth(), [weak](std::uint16_t, bytes_view v, bool) {
+    auto r = weak.lock();
+    if (r && !r->o->done() && r->apply) r->apply(r->auth.on_notification(v));
+  });
+  subscribe(uuids::auth(), [weak](error_code ec) {
+    auto r = weak.lock();
+    if (!r || r->o->done() || !r->apply) return;
+    if (ec) return r->apply(auth_action{auth_action::kind::done, {}, {}, ec});
+    r->apply(r->auth.start());
+  });
 }
 
 // ---- simple values ----
 
+namespace {
+template <class T, class Decode>
+auto decoding(std::shared_ptr<op<T>> o, Decode decode) {
+  return [o, decode](error_code ec, gatt::value_type v) {
+    T out{};
+    if (!ec) ec = decode(v, out);
+    o->complete(ec, std::move(out));
+  };
+}
+}  // namespace
+
 void band::read_battery(unique_function<void(error_code, battery_info)> done) {
-  read(uuids::battery(), [done = std::move(done)](error_code ec, gatt::value_type v) mutable {
-    battery_info b;
-    if (!ec) ec = decode_battery_info(v, b);
-    done(ec, b);
-  });
+  read(uuids::battery(), decoding(ops_.make<battery_info>(ex_, std::move(done)),
+                                  [](const gatt::value_type& v, battery_info& b) { return decode_battery_info(v, b); }));
 }
 
 void band::read_time(unique_function<void(error_code, current_time)> done) {
-  read(uuids::current_time(), [done = std::move(done)](error_code ec, gatt::value_type v) mutable {
-    current_time t;
-    if (!ec) ec = decode_current_time(v, t);
-    done(ec, t);
-  });
+  read(uuids::current_time(),
+       decoding(ops_.make<current_time>(ex_, std::move(done)),
+                [](const gatt::value_type& v, current_time& t) { return decode_current_time(v, t); }));
 }
 
 void band::write_time(const current_time& t, done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
   const frame f = encode_current_time(t);
-  write_req(uuids::current_time(), f.bytes(), std::move(done));
+  write_req(uuids::current_time(), f.bytes(), [o](error_code ec) { o->complete(ec); });
 }
 
 void band::read_steps(unique_function<void(error_code, realtime_steps)> done) {
-  read(uuids::realtime_steps(), [done = std::move(done)](error_code ec, gatt::value_type v) mutable {
-    realtime_steps s;
-    if (!ec) ec = decode_realtime_steps(v, s);
-    done(ec, s);
-  });
+  read(uuids::realtime_steps(),
+       decoding(ops_.make<realtime_steps>(ex_, std::move(done)),
+                [](const gatt::value_type& v, realtime_steps& s) { return decode_realtime_steps(v, s); }));
 }
 
 void band::follow_steps(std::function<void(const realtime_steps&)> cb, done_fn done) {
-  subscribe(uuids::realtime_steps(),
-            [this, cb = std::move(cb)](std::uint16_t, bytes_view v, bool) {
-              realtime_steps s;
-              if (decode_realtime_steps(v, s)) return void(++stats_.malformed);
-              cb(s);
-            },
-            std::move(done));
+  auto o = ops_.make<>(ex_, std::move(done));
+  steps_reg_ = listen(uuids::realtime_steps(), [this, cb = std::move(cb)](std::uint16_t, bytes_view v, bool) {
+    realtime_steps s;
+    if (decode_realtime_steps(v, s)) return void(++stats_.malformed);
+    cb(s);
+  });
+  subscribe(uuids::realtime_steps(), [o](error_code ec) { o->complete(ec); });
 }
 
 void band::read_device_information(unique_function<void(error_code, device_information)> done) {
+  auto o = ops_.make<device_information>(ex_, std::move(done));
   auto info = std::make_shared<device_information>();
   auto reader = [this, info](const att::uuid& type, std::function<void(gatt::value_type)> store) -> step {
     return [this, type, store](done_fn next) {
@@ -214,43 +262,58 @@ void band::read_device_information(unique_function<void(error_code, device_infor
     pnp_id p;
     if (!decode_pnp_id(v, p)) info->pnp = p;
   }));
-  sequence(std::move(s), [info, done = std::move(done)](error_code ec) mutable { done(ec, *info); });
+  sequence(std::move(s), [info, o](error_code ec) { o->complete(ec, *info); });
 }
 
 // ---- heart rate (§5) ----
 
 void band::heart_rate_once(std::chrono::milliseconds timeout, unique_function<void(error_code, std::uint16_t)> done) {
   struct run_t {
-    unique_function<void(error_code, std::uint16_t)> done;
-    bool finished = false;
+    std::shared_ptr<op<std::uint16_t>> o;
+    registration listener;
+    timer deadline;
+    bool finishing = false;
+    run_t(std::shared_ptr<op<std::uint16_t>> op_, asio::any_io_executor ex, const scaled_clock& c)
+        : o(std::move(op_)), deadline(ex, c) {}
   };
-  auto run = std::make_shared<run_t>(run_t{std::move(done)});
-  auto alive = alive_;
-  auto finish = [this, run, alive](error_code ec, std::uint16_t bpm) {
-    if (!*alive || run->finished) return;
-    run->finished = true;
-    deadline_.cancel();
+  auto run = std::make_shared<run_t>(ops_.make<std::uint16_t>(ex_, std::move(done)), ex_, clock_);
+  hr_once_run_ = run;  // dies with the band
+  std::weak_ptr<run_t> weak = run;
+  auto finish = [this, weak](error_code ec, std::uint16_t bpm) {
+    auto r = weak.lock();
+    if (!r || r->o->done() || r->finishing) return;
+    r->finishing = true;
+    r->listener.reset();
+    r->deadline.cancel();
     // Mi Fit turns the measurement notifications off afterwards (§5.3).
-    unsubscribe(uuids::heart_rate_measurement(),
-                [run, ec, bpm](error_code) { run->done(ec, bpm); });
+    unsubscribe(uuids::heart_rate_measurement(), [this, r, ec, bpm](error_code) {
+      if (r->o->done()) return;  // aborted (the band may be gone)
+      r->o->complete(ec, bpm);
+      if (hr_once_run_ == r) hr_once_run_.reset();
+    });
   };
-  subscribe(uuids::heart_rate_measurement(),
-            [this, finish](std::uint16_t, bytes_view v, bool) {
-              heart_rate_measurement m;
-              if (decode_heart_rate_measurement(v, m)) return void(++stats_.malformed);
-              ++stats_.hr_values;
-              finish(check_reading(m), m.bpm);
-            },
-            [this, finish, timeout](error_code ec) {
-              if (ec) return finish(ec, 0);
-              write_req(uuids::heart_rate_control_point(), hr_start_one_shot.bytes(), [finish](error_code wec) {
-                if (wec) finish(wec, 0);
-              });
-              deadline_.expires_after(clock_.real(timeout));
-              deadline_.async_wait([finish](error_code tec) {
-                if (!tec) finish(make_error_code(errc::no_answer), 0);
-              });
-            });
+  run->listener = listen(uuids::heart_rate_measurement(), [this, finish](std::uint16_t, bytes_view v, bool) {
+    heart_rate_measurement m;
+    if (decode_heart_rate_measurement(v, m)) return void(++stats_.malformed);
+    ++stats_.hr_values;
+    finish(check_reading(m), m.bpm);
+  });
+  subscribe(uuids::heart_rate_measurement(), [this, weak, finish, timeout](error_code ec) {
+    auto run = weak.lock();
+    if (!run || run->o->done()) return;
+    if (ec) return finish(ec, 0);
+    write_req(uuids::heart_rate_control_point(), hr_start_one_shot.bytes(), [finish](error_code wec) {
+      if (wec) finish(wec, 0);
+    });
+    run->deadline.expires_after(timeout);
+    run->deadline.async_wait([finish](error_code tec) {
+      if (!tec) finish(make_error_code(errc::no_answer), 0);
+    });
+  });
+}
+
+void band::emit(const stream_event& e) {
+  if (on_event_) on_event_(e);
 }
 
 void band::on_hr_value(bytes_view v) {
@@ -258,12 +321,32 @@ void band::on_hr_value(bytes_view v) {
   if (decode_heart_rate_measurement(v, m)) return void(++stats_.malformed);
   ++stats_.hr_values;
   last_value_ = clock_.seconds();
-  if (on_hr_) on_hr_(m);
+  stream_event e;
+  e.what = stream_event::kind::heart_rate;
+  e.hr = &m;
+  e.wall = clock_.wall();
+  e.mono = clock_.mono();
+  emit(e);
+}
+
+void band::on_sensor_value(bytes_view v) {
+  sensor_packet p;
+  if (decode_sensor_packet(v, p)) return void(++stats_.malformed);
+  ++stats_.sensor_packets;
+  last_value_ = clock_.seconds();
+  const auto order = tracker_.observe(p.counter);
+  const sensor_event se{p, order, clock_.wall(), clock_.mono()};
+  stream_event e;
+  e.what = stream_event::kind::sensor;
+  e.sensor = &se;
+  e.wall = se.wall;
+  e.mono = se.mono;
+  emit(e);
 }
 
 void band::arm_keep_alive() {
   // §5.3: continuous mode stops ~15 s after the last `16`; clients ping every 12 s.
-  keep_alive_.expires_after(clock_.real(hr_keep_alive_period));
+  keep_alive_.expires_after(hr_keep_alive_period);
   keep_alive_.async_wait([this, alive = alive_](error_code ec) {
     if (ec || !*alive || !streaming_) return;
     if (hr_running_) write_req(uuids::heart_rate_control_point(), hr_keep_alive.bytes(), [](error_code) {});
@@ -274,84 +357,83 @@ void band::arm_keep_alive() {
 }
 
 void band::arm_watchdog() {
-  watchdog_.expires_after(clock_.real(watchdog_period));
+  watchdog_.expires_after(watchdog_period);
   watchdog_.async_wait([this, alive = alive_](error_code ec) {
     if (ec || !*alive || !streaming_) return;
     const double silent = clock_.seconds() - last_value_;
-    // Reported in host seconds, like every other time the user sees.
-    if (silent >= std::chrono::duration<double>(watchdog_period).count() && on_stall_) on_stall_(silent / clock_.speed());
+    if (silent >= std::chrono::duration<double>(watchdog_period).count()) {
+      stream_event e;
+      e.what = stream_event::kind::stall;
+      // Reported in host seconds, like every other time the user sees.
+      e.stall_seconds = silent / clock_.speed();
+      e.wall = clock_.wall();
+      e.mono = clock_.mono();
+      life::guard g(life_);
+      emit(e);
+      if (g.dead()) return;
+    }
     arm_watchdog();
   });
 }
 
-void band::start_heart_rate(std::function<void(const heart_rate_measurement&)> on_value,
-                            std::function<void(double)> on_stall, done_fn done) {
+void band::start_heart_rate(stream_handler on_event, done_fn done) {
   stream_options o;
   o.accelerometer = o.ppg = false;
   o.heart_rate = true;
-  start_stream(o, nullptr, std::move(on_value), std::move(on_stall), std::move(done));
+  start_stream(o, std::move(on_event), std::move(done));
 }
 
-void band::start_stream(const stream_options& o, std::function<void(const sensor_event&)> on_packet,
-                        std::function<void(const heart_rate_measurement&)> on_hr,
-                        std::function<void(double)> on_stall, done_fn done) {
-  on_packet_ = std::move(on_packet);
-  on_hr_ = std::move(on_hr);
-  on_stall_ = std::move(on_stall);
-  const bool sensors = o.accelerometer || o.ppg;
+void band::start_stream(const stream_options& opts, stream_handler on_event, done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
+  on_event_ = std::move(on_event);
+  const bool sensors = opts.accelerometer || opts.ppg;
   std::uint8_t mask = 0;
-  if (o.accelerometer) mask |= sensor_accelerometer;
-  if (o.ppg) mask |= sensor_ppg;
-  const frame configure{sensor_cmd_configure, mask, o.rate_hz};
+  if (opts.accelerometer) mask |= sensor_accelerometer;
+  if (opts.ppg) mask |= sensor_ppg;
+  const frame configure{sensor_cmd_configure, mask, opts.rate_hz};
   std::vector<step> s;
   // §6.2, Mi Fit's order: data CCCD, control CCCD, configure (→ `10 01 01`),
   // HR CCCD and `15 01 01`, then start `02`.
   if (sensors) {
     s.push_back([this](done_fn next) {
-      subscribe(uuids::sensor_data(),
-                [this](std::uint16_t, bytes_view v, bool) {
-                  sensor_packet p;
-                  if (decode_sensor_packet(v, p)) return void(++stats_.malformed);
-                  ++stats_.sensor_packets;
-                  last_value_ = clock_.seconds();
-                  const auto order = tracker_.observe(p.counter);
-                  if (on_packet_) on_packet_(sensor_event{p, order, wall_now(), mono_now()});
-                },
-                std::move(next));
+      sensor_reg_ = listen(uuids::sensor_data(), [this](std::uint16_t, bytes_view v, bool) { on_sensor_value(v); });
+      subscribe(uuids::sensor_data(), std::move(next));
     });
-    s.push_back([this](done_fn next) {
-      subscribe(uuids::sensor_control(), [](std::uint16_t, bytes_view, bool) {}, std::move(next));
-    });
+    s.push_back([this](done_fn next) { subscribe(uuids::sensor_control(), std::move(next)); });
     s.push_back([this, configure](done_fn next) {
-      // Wait for `10 01 01` on the control characteristic (bounded).
-      auto waiting = std::make_shared<done_fn>(std::move(next));
-      client_.listen(handle_of(uuids::sensor_control()), [this, waiting](std::uint16_t, bytes_view v, bool) {
-        if (!*waiting) return;
+      // Wait for `10 01 01` on the control characteristic, with its own deadline.
+      struct wait_t {
+        done_fn next;
+        timer deadline;
+        wait_t(done_fn n, asio::any_io_executor ex, const scaled_clock& c) : next(std::move(n)), deadline(ex, c) {}
+      };
+      auto w = std::make_shared<wait_t>(std::move(next), ex_, clock_);
+      auto finish = [this, w](error_code ec) {
+        if (!w->next) return;
+        auto n = std::move(w->next);
+        w->deadline.cancel();
+        control_reg_.reset();
+        n(ec);
+      };
+      control_reg_ = listen(uuids::sensor_control(), [finish](std::uint16_t, bytes_view v, bool) {
         reply r;
         error_code ec = decode_reply(v, r);
         if (!ec) ec = check_reply(r, sensor_cmd_configure);
-        deadline_.cancel();
-        auto n = std::move(*waiting);
-        n(ec);
+        finish(ec);
       });
-      write_cmd(uuids::sensor_control(), configure.bytes(), [waiting](error_code ec) {
-        if (ec && *waiting) {
-          auto n = std::move(*waiting);
-          n(ec);
-        }
+      write_cmd(uuids::sensor_control(), configure.bytes(), [finish, alive = alive_](error_code ec) {
+        if (ec && *alive) finish(ec);
       });
-      deadline_.expires_after(clock_.real(std::chrono::seconds(5)));
-      deadline_.async_wait([waiting](error_code ec) {
-        if (ec || !*waiting) return;
-        auto n = std::move(*waiting);
-        n(make_error_code(errc::no_answer));
+      w->deadline.expires_after(std::chrono::seconds(5));
+      w->deadline.async_wait([finish, alive = alive_](error_code ec) {
+        if (!ec && *alive) finish(make_error_code(errc::no_answer));
       });
     });
   }
-  if (o.heart_rate) {
+  if (opts.heart_rate) {
     s.push_back([this](done_fn next) {
-      subscribe(uuids::heart_rate_measurement(), [this](std::uint16_t, bytes_view v, bool) { on_hr_value(v); },
-                std::move(next));
+      hr_reg_ = listen(uuids::heart_rate_measurement(), [this](std::uint16_t, bytes_view v, bool) { on_hr_value(v); });
+      subscribe(uuids::heart_rate_measurement(), std::move(next));
     });
     s.push_back([this](done_fn next) {
       hr_running_ = true;
@@ -365,18 +447,20 @@ void band::start_stream(const stream_options& o, std::function<void(const sensor
       write_cmd(uuids::sensor_control(), sensor_start.bytes(), std::move(next));
     });
   }
-  sequence(std::move(s), [this, done = std::move(done)](error_code ec) mutable {
+  sequence(std::move(s), [this, o](error_code ec) {
+    if (o->done()) return;
     if (!ec) {
       streaming_ = true;
       last_value_ = clock_.seconds();
       arm_keep_alive();
       arm_watchdog();
     }
-    done(ec);
+    o->complete(ec);
   });
 }
 
 void band::stop(done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
   streaming_ = false;
   keep_alive_.cancel();
   watchdog_.cancel();
@@ -393,30 +477,44 @@ void band::stop(done_fn done) {
     s.push_back([this](done_fn next) { unsubscribe(uuids::sensor_data(), std::move(next)); });
   }
   hr_running_ = sensors_running_ = false;
-  if (s.empty()) return post_error(client_, {}, std::move(done));
-  sequence(std::move(s), std::move(done), true);
+  sequence(std::move(s), [this, o](error_code ec) {
+    if (o->done()) return;
+    hr_reg_.reset();
+    sensor_reg_.reset();
+    on_event_ = nullptr;
+    o->complete(ec);
+  }, true);
 }
 
 // ---- alerts and events (§11, §15) ----
 
-void band::alert(const frame& value, done_fn done) { write_cmd(uuids::alert_level(), value.bytes(), std::move(done)); }
+void band::alert(const frame& value, done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
+  write_cmd(uuids::alert_level(), value.bytes(), [o](error_code ec) { o->complete(ec); });
+}
 
 void band::send_new_alert(const new_alert& a, done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
   auto parts = encode_new_alert_parts(a);
   std::vector<step> s;
   for (auto& f : parts)
     s.push_back([this, f](done_fn next) { write_req(uuids::new_alert(), f.bytes(), std::move(next)); });
-  sequence(std::move(s), std::move(done));
+  sequence(std::move(s), [o](error_code ec) { o->complete(ec); });
 }
 
 void band::follow_events(std::function<void(const device_event&)> cb, done_fn done) {
-  subscribe(uuids::device_events(),
-            [this, cb = std::move(cb)](std::uint16_t, bytes_view v, bool) {
-              device_event e;
-              if (decode_device_event(v, e)) return void(++stats_.malformed);
-              cb(e);
-            },
-            std::move(done));
+  auto o = ops_.make<>(ex_, std::move(done));
+  events_reg_ = listen(uuids::device_events(), [this, cb = std::move(cb)](std::uint16_t, bytes_view v, bool) {
+    device_event e;
+    if (decode_device_event(v, e)) return void(++stats_.malformed);
+    cb(e);
+  });
+  subscribe(uuids::device_events(), [o](error_code ec) { o->complete(ec); });
+}
+
+void band::stop_following() {
+  steps_reg_.reset();
+  events_reg_.reset();
 }
 
 }  // namespace bandwire::miband

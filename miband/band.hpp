@@ -2,10 +2,21 @@
 //
 // Characteristics are found by UUID in the client's discovered database,
 // never by handle (handles differ between firmware versions, fact sheet
-// §3.3). Every operation takes a callback that runs once on the bearer's
-// executor; the band object must outlive its operations. Protocol timers
-// (keep-alive, watchdog, reply deadlines) run in band time on the shared
-// scaled_clock.
+// §3.3). Protocol timers (keep-alive, watchdog, reply deadlines) run in band
+// time on the shared clock (scaled or virtual, common/clock.hpp).
+//
+// Operations: each has a callback form and an async_* form taking any Asio
+// completion token; the handler runs exactly once, never inline, on the
+// client's executor (or the handler's associated one). Each operation that
+// waits for the band has its own deadline (auth_options timeouts, the
+// one-shot timeout, 5 s for the sensor configure reply); deadlines never
+// share a timer.
+//
+// Lifetime: the band must not outlive its gatt::client. cancel() completes
+// every operation in flight with operation_aborted; so does destroying the
+// band, at any moment (tests/miband/lifetime_test.cpp destroys it after
+// every PDU and timer expiry). Its listeners on the client are RAII
+// registrations, gone with the band.
 #pragma once
 
 #include <chrono>
@@ -13,7 +24,10 @@
 #include <optional>
 #include <string>
 
+#include "common/async.hpp"
 #include "common/clock.hpp"
+#include "common/listeners.hpp"
+#include "common/timer.hpp"
 #include "gatt/client.hpp"
 #include "miband/alert.hpp"
 #include "miband/auth.hpp"
@@ -42,6 +56,17 @@ struct sensor_event {
   double mono = 0;  ///< host monotonic clock at arrival, seconds
 };
 
+/// What a running stream delivers, through one handler.
+struct stream_event {
+  enum class kind : std::uint8_t { sensor, heart_rate, stall };
+  kind what = kind::sensor;
+  const sensor_event* sensor = nullptr;          ///< kind::sensor
+  const heart_rate_measurement* hr = nullptr;    ///< kind::heart_rate
+  double wall = 0, mono = 0;                     ///< host clocks at arrival (heart_rate, stall)
+  double stall_seconds = 0;                      ///< kind::stall: host seconds without values
+};
+using stream_handler = std::function<void(const stream_event&)>;
+
 struct stream_options {
   bool accelerometer = true;
   bool ppg = true;
@@ -65,6 +90,11 @@ class band {
   band(const band&) = delete;
   band& operator=(const band&) = delete;
 
+  using executor_type = asio::any_io_executor;
+  executor_type get_executor() const { return ex_; }
+  gatt::client& client() noexcept { return client_; }
+  const scaled_clock& clock() const noexcept { return clock_; }
+
   /// Finds the Mi Band characteristics in the client's cache. Fails with
   /// gatt::errc::not_in_cache naming nothing when the device is no Mi Band.
   error_code resolve();
@@ -73,62 +103,126 @@ class band {
 
   /// Auth (§4): enable the auth CCCD, optionally bind `key` (the user taps
   /// the band), then challenge/answer. Never re-binds after a rejection.
+  /// Errors: errc::key_rejected, bind_refused, bind_timeout, no_answer,
+  /// malformed replies (miband/error.hpp); ATT/link errors.
   void authenticate(const auth_key& key, auth_options options, done_fn done);
 
   void read_battery(unique_function<void(error_code, battery_info)> done);
   void read_time(unique_function<void(error_code, current_time)> done);
   void write_time(const current_time& t, done_fn done);
   void read_steps(unique_function<void(error_code, realtime_steps)> done);
-  /// Subscribes to realtime steps (§9); `cb` gets every notification.
+  /// Subscribes to realtime steps (§9); `cb` gets every notification until
+  /// stop_following() or the band's destruction.
   void follow_steps(std::function<void(const realtime_steps&)> cb, done_fn done);
   void read_device_information(unique_function<void(error_code, device_information)> done);
 
   /// One-shot measurement (§5.3): result or errc::measurement_failed (a 0
-  /// reading) or errc::no_answer after `timeout`.
+  /// reading) or errc::no_answer after `timeout` (band time).
   void heart_rate_once(std::chrono::milliseconds timeout, unique_function<void(error_code, std::uint16_t)> done);
-  /// Continuous heart rate with the `16` keep-alive every 12 s. `on_stall`
-  /// runs when no value arrived for `watchdog` (and again each period).
-  void start_heart_rate(std::function<void(const heart_rate_measurement&)> on_value,
-                        std::function<void(double seconds_without)> on_stall, done_fn done);
-  /// Raw accelerometer and PPG streaming (§6.2) with keep-alives; heart rate
-  /// values go to on_hr when options.heart_rate.
-  void start_stream(const stream_options& options, std::function<void(const sensor_event&)> on_packet,
-                    std::function<void(const heart_rate_measurement&)> on_hr,
-                    std::function<void(double seconds_without)> on_stall, done_fn done);
+  /// Continuous heart rate with the `16` keep-alive every 12 s: a stream
+  /// with heart rate only.
+  void start_heart_rate(stream_handler on_event, done_fn done);
+  /// Raw accelerometer and PPG streaming (§6.2) with keep-alives. Sensor
+  /// packets, heart-rate values and stalls (no value for watchdog_period)
+  /// reach `on_event` until stop() or the band's destruction.
+  void start_stream(const stream_options& options, stream_handler on_event, done_fn done);
   /// Stops heart rate and sensors cleanly (`03`, `15 01 00`, CCCDs off).
   void stop(done_fn done);
+  bool streaming() const noexcept { return streaming_; }
 
   void alert(const frame& value, done_fn done);
   void send_new_alert(const new_alert& a, done_fn done);
+  /// Device events (§15) reach `cb` until stop_following() or destruction.
   void follow_events(std::function<void(const device_event&)> cb, done_fn done);
+  /// Drops the steps and events listeners (no ATT traffic).
+  void stop_following();
 
-  std::chrono::milliseconds watchdog_period{5000};  ///< band time without values before on_stall
+  /// Completes every operation in flight with operation_aborted and stops
+  /// the stream's timers and listeners locally (nothing is sent).
+  void cancel();
+
+  // ---- completion-token forms ----
+  template <class Token> auto async_authenticate(const auth_key& key, auth_options o, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token),
+                                      [this, key, o](auto h) { authenticate(key, o, std::move(h)); });
+  }
+  template <class Token> auto async_discover(Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this](auto h) { discover(std::move(h)); });
+  }
+  template <class Token> auto async_read_battery(Token&& token) {
+    return initiate<void(error_code, battery_info)>(ex_, std::forward<Token>(token),
+                                                    [this](auto h) { read_battery(std::move(h)); });
+  }
+  template <class Token> auto async_read_time(Token&& token) {
+    return initiate<void(error_code, current_time)>(ex_, std::forward<Token>(token),
+                                                    [this](auto h) { read_time(std::move(h)); });
+  }
+  template <class Token> auto async_write_time(const current_time& t, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this, t](auto h) { write_time(t, std::move(h)); });
+  }
+  template <class Token> auto async_read_steps(Token&& token) {
+    return initiate<void(error_code, realtime_steps)>(ex_, std::forward<Token>(token),
+                                                      [this](auto h) { read_steps(std::move(h)); });
+  }
+  template <class Token> auto async_read_device_information(Token&& token) {
+    return initiate<void(error_code, device_information)>(ex_, std::forward<Token>(token),
+                                                          [this](auto h) { read_device_information(std::move(h)); });
+  }
+  template <class Token> auto async_heart_rate_once(std::chrono::milliseconds timeout, Token&& token) {
+    return initiate<void(error_code, std::uint16_t)>(
+        ex_, std::forward<Token>(token), [this, timeout](auto h) { heart_rate_once(timeout, std::move(h)); });
+  }
+  template <class Token> auto async_start_stream(const stream_options& o, stream_handler on_event, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this, o, ev = std::move(on_event)](auto h) mutable {
+      start_stream(o, std::move(ev), std::move(h));
+    });
+  }
+  template <class Token> auto async_stop(Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this](auto h) { stop(std::move(h)); });
+  }
+  template <class Token> auto async_alert(const frame& f, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this, f](auto h) { alert(f, std::move(h)); });
+  }
+  template <class Token> auto async_send_new_alert(const new_alert& a, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token),
+                                      [this, a](auto h) { send_new_alert(a, std::move(h)); });
+  }
+
+  std::chrono::milliseconds watchdog_period{5000};  ///< band time without values before a stall event
   double counts_per_g = miband2_counts_per_g;
   const band_stats& stats() const noexcept { return stats_; }
   const counter_tracker& counters() const noexcept { return tracker_; }
 
  private:
+  using done_op = op<>;
   std::uint16_t handle_of(const att::uuid& type) const;
   void write_req(const att::uuid& type, bytes_view v, done_fn done);
   void write_cmd(const att::uuid& type, bytes_view v, done_fn done);
-  void subscribe(const att::uuid& type, gatt::client::notify_callback cb, done_fn done);
+  void subscribe(const att::uuid& type, done_fn done);
   void unsubscribe(const att::uuid& type, done_fn done);
+  registration listen(const att::uuid& type, gatt::client::notify_callback cb);
   void read(const att::uuid& type, unique_function<void(error_code, gatt::value_type)> done);
+  void sequence(std::vector<unique_function<void(done_fn)>> steps, done_fn done, bool keep_going = false);
   void arm_keep_alive();
   void arm_watchdog();
   void on_hr_value(bytes_view v);
+  void on_sensor_value(bytes_view v);
+  void emit(const stream_event& e);
 
   gatt::client& client_;
   const scaled_clock& clock_;
-  asio::steady_timer keep_alive_, watchdog_, deadline_;
-  std::function<void(const heart_rate_measurement&)> on_hr_;
-  std::function<void(const sensor_event&)> on_packet_;
-  std::function<void(double)> on_stall_;
+  asio::any_io_executor ex_;
+  pending_ops ops_;
+  timer keep_alive_, watchdog_;
+  stream_handler on_event_;
+  registration hr_reg_, sensor_reg_, control_reg_, steps_reg_, events_reg_;
+  std::shared_ptr<void> auth_run_, hr_once_run_;  // in-flight runs die with the band
   double last_value_ = 0;  // band seconds of the last HR or sensor value
   bool streaming_ = false, hr_running_ = false, sensors_running_ = false;
   counter_tracker tracker_;
   band_stats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  life life_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for timer and sequence callbacks
 };
 
 }  // namespace bandwire::miband

@@ -58,16 +58,17 @@ virtual_band::virtual_band(asio::any_io_executor ex, const scaled_clock& clock, 
       clock_(clock),
       opts_(std::move(options)),
       signals_(opts_.seed),
-      tap_timer_(ex),
-      unauth_timer_(ex),
-      hr_timer_(ex),
-      sensor_timer_(ex),
-      steps_timer_(ex),
-      drop_timer_(ex) {
+      tap_timer_(ex, clock),
+      unauth_timer_(ex, clock),
+      hr_timer_(ex, clock),
+      sensor_timer_(ex, clock),
+      steps_timer_(ex, clock),
+      drop_timer_(ex, clock) {
   build_database();
 }
 
 virtual_band::~virtual_band() {
+  *alive_ = false;
   ++generation_;
   on_disconnect_ = nullptr;
   session_.reset();
@@ -216,7 +217,8 @@ bool virtual_band::serve(seqpacket_socket socket) {
   // its Rx MTU is 23.
   att::bearer::options bo;
   bo.rx_mtu = att::default_mtu;
-  bo.timeout = clock_.real(std::chrono::seconds(30));
+  bo.timeout = std::chrono::seconds(30);
+  bo.clock = &clock_;
   session_ = std::make_unique<gatt::server_session>(std::move(socket), db_, bo);
   {
     // Fidelity (tests/miband/fidelity_test.cpp): the real band's Attribute
@@ -240,13 +242,14 @@ bool virtual_band::serve(seqpacket_socket socket) {
     });
   }
   const auto gen = generation_;
-  session_->bearer().on_close([this, gen](error_code) {
+  close_reg_ = session_->bearer().on_close([this, gen](error_code) {
     if (gen == generation_) end_connection();
   });
-  session_->bearer().set_tap([this, gen](att::direction d, bytes_view) {
+  tap_reg_ = session_->bearer().tap([this, gen](att::direction d, bytes_view) {
     if (d != att::direction::received || gen != generation_) return;
     if (opts_.drop_after_pdus && ++pdus_ >= *opts_.drop_after_pdus)
-      asio::post(ex_, [this, gen] {
+      asio::post(ex_, [this, alive = alive_, gen] {
+        if (!*alive) return;
         if (gen == generation_) drop_link();
       });
   });
@@ -255,7 +258,8 @@ bool virtual_band::serve(seqpacket_socket socket) {
     // range at once (CAP-A, `01 00 ff ff`).
     if (s.value_handle == service_changed_handle && s.indicate) {
       const auto g = generation_;
-      asio::post(ex_, [this, g] {
+      asio::post(ex_, [this, alive = alive_, g] {
+        if (!*alive) return;
         if (g != generation_ || !session_) return;
         const std::uint8_t range[4] = {0x01, 0x00, 0xff, 0xff};
         session_->indicate(service_changed_handle, range, [](error_code) {});
@@ -271,10 +275,10 @@ bool virtual_band::serve(seqpacket_socket socket) {
   return true;
 }
 
-void virtual_band::after(asio::steady_timer& t, std::chrono::duration<double> band_delay, std::function<void()> fn) {
-  t.expires_after(clock_.real(band_delay));
-  t.async_wait([this, gen = generation_, fn = std::move(fn)](error_code ec) {
-    if (ec || gen != generation_ || !session_) return;
+void virtual_band::after(timer& t, std::chrono::duration<double> band_delay, std::function<void()> fn) {
+  t.expires_after(band_delay);
+  t.async_wait([this, alive = alive_, gen = generation_, fn = std::move(fn)](error_code ec) {
+    if (ec || !*alive || gen != generation_ || !session_) return;
     fn();
   });
 }
@@ -311,7 +315,8 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
   if (decode_auth_request(v, req)) return 0;  // malformed: ignored (choice)
   const auto gen = generation_;
   auto reply_later = [this, gen](frame f) {
-    asio::post(ex_, [this, gen, f] {
+    asio::post(ex_, [this, alive = alive_, gen, f] {
+      if (!*alive) return;
       if (gen == generation_) notify(auth_handle, f.bytes());
     });
   };
@@ -409,7 +414,8 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
   if (decode_sensor_command(v, c) || !authed_) return 0;
   const auto gen = generation_;
   auto reply_later = [this, gen](frame f) {
-    asio::post(ex_, [this, gen, f] {
+    asio::post(ex_, [this, alive = alive_, gen, f] {
+      if (!*alive) return;
       if (gen == generation_) notify(sensor_control_handle, f.bytes());
     });
   };
@@ -542,7 +548,8 @@ gatt::att_status virtual_band::on_config(bytes_view v) {
     reply = make_reply(cmd, status_success);
   }
   const auto gen = generation_;
-  asio::post(ex_, [this, gen, reply] {
+  asio::post(ex_, [this, alive = alive_, gen, reply] {
+    if (!*alive) return;
     if (gen == generation_) notify(config_handle, reply.bytes());
   });
   return 0;

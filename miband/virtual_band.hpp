@@ -19,6 +19,8 @@
 
 #include "common/asio.hpp"
 #include "common/clock.hpp"
+#include "common/listeners.hpp"
+#include "common/timer.hpp"
 #include "gatt/database.hpp"
 #include "gatt/server_session.hpp"
 #include "miband/auth.hpp"
@@ -118,7 +120,7 @@ class virtual_band {
   void notify(std::uint16_t handle, bytes_view value);
   /// Runs fn after `band_delay` of band time on timer t; a newer call on the
   /// same timer replaces it. Stale or cancelled waits never run fn.
-  void after(asio::steady_timer& t, std::chrono::duration<double> band_delay, std::function<void()> fn);
+  void after(timer& t, std::chrono::duration<double> band_delay, std::function<void()> fn);
 
   gatt::att_status on_auth_write(bytes_view v);
   gatt::att_status on_hr_control(bytes_view v);
@@ -155,7 +157,9 @@ class virtual_band {
   double replay_origin_ = 0;
   std::chrono::seconds time_offset_{0};  // band clock minus host clock, set by writes
 
-  asio::steady_timer tap_timer_, unauth_timer_, hr_timer_, sensor_timer_, steps_timer_, drop_timer_;
+  timer tap_timer_, unauth_timer_, hr_timer_, sensor_timer_, steps_timer_, drop_timer_;
+  registration close_reg_, tap_reg_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace bandwire::miband
