@@ -58,12 +58,14 @@ struct sensor_event {
 
 /// What a running stream delivers, through one handler.
 struct stream_event {
-  enum class kind : std::uint8_t { sensor, heart_rate, stall };
+  enum class kind : std::uint8_t { sensor, heart_rate, stall, gap };
   kind what = kind::sensor;
   const sensor_event* sensor = nullptr;          ///< kind::sensor
   const heart_rate_measurement* hr = nullptr;    ///< kind::heart_rate
   double wall = 0, mono = 0;                     ///< host clocks at arrival (heart_rate, stall)
   double stall_seconds = 0;                      ///< kind::stall: host seconds without values
+  std::uint64_t gap_missing = 0;  ///< kind::gap (from a session): packets lost by the counter (0: data just stopped)
+  double gap_seconds = 0;         ///< kind::gap: seconds without data
 };
 using stream_handler = std::function<void(const stream_event&)>;
 

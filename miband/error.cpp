@@ -26,6 +26,10 @@ class category final : public boost::system::error_category {
       case errc::unexpected_reply: return "Mi Band replied to a different command";
       case errc::measurement_failed: return "Mi Band could not measure the heart rate";
       case errc::invalid_argument: return "invalid argument";
+      case errc::no_key: return "no key for this device: pair first or give a key file";
+      case errc::key_already_stored: return "a key is already stored for this device";
+      case errc::state_error: return "the key store or GATT cache failed";
+      case errc::transport_failed: return "cannot connect";
     }
     return "unknown Mi Band error";
   }

@@ -30,6 +30,11 @@ enum class errc {
   unexpected_reply,      ///< a `10 <cmd> ...` reply for a command other than the one sent
   measurement_failed,    ///< heart rate `00 00`: the band could not measure (§5.1, §22.11)
   invalid_argument,      ///< a local argument or call that is not valid here
+  // ---- the session (miband/session.hpp) ----
+  no_key,                ///< no key given and none stored for this device: pair first
+  key_already_stored,    ///< pair without force while a key is stored
+  state_error,           ///< the key store or GATT cache could not be read or written
+  transport_failed,      ///< the link could not be opened (details in session::last_message())
 };
 
 const boost::system::error_category& errc_category() noexcept;

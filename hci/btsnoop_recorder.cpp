@@ -1,10 +1,10 @@
-#include "tools/recorder.hpp"
+#include "hci/btsnoop_recorder.hpp"
 
 #include <chrono>
 
 #include "hci/btsnoop.hpp"
 
-namespace bandwire::tools {
+namespace bandwire::hci {
 
 btsnoop_recorder::~btsnoop_recorder() {
   if (f_) std::fclose(f_);
@@ -18,15 +18,15 @@ bool btsnoop_recorder::open(const std::string& path) {
     return false;
   }
   buf_.clear();
-  hci::write_btsnoop_header(buf_);
+  write_btsnoop_header(buf_);
   std::fwrite(buf_.data(), 1, buf_.size(), f_);
   std::fflush(f_);
   return true;
 }
 
-void btsnoop_recorder::attach(att::bearer& b) {
-  if (!f_) return;
-  b.set_tap([this](att::direction d, bytes_view pdu) { record(d, pdu); });
+registration btsnoop_recorder::attach(att::bearer& b) {
+  if (!f_) return {};
+  return b.tap([this](att::direction d, bytes_view pdu) { record(d, pdu); });
 }
 
 void btsnoop_recorder::record(att::direction d, bytes_view pdu) {
@@ -35,10 +35,10 @@ void btsnoop_recorder::record(att::direction d, bytes_view pdu) {
   buf_.clear();
   const auto now =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  hci::write_att_pdu(buf_, d == att::direction::sent ? hci::direction::host_to_controller : hci::direction::controller_to_host,
+  write_att_pdu(buf_, d == att::direction::sent ? direction::host_to_controller : direction::controller_to_host,
                      now, pdu_);
   std::fwrite(buf_.data(), 1, buf_.size(), f_);
   std::fflush(f_);  // a killed process keeps what it recorded
 }
 
-}  // namespace bandwire::tools
+}  // namespace bandwire::hci

@@ -10,7 +10,7 @@
 
 #include "att/bearer.hpp"
 
-namespace bandwire::tools {
+namespace bandwire::hci {
 
 class btsnoop_recorder {
  public:
@@ -23,8 +23,8 @@ class btsnoop_recorder {
   bool open(const std::string& path);
   /// Rewrites a PDU before it is recorded (masking secrets); may be empty.
   std::function<void(std::vector<std::uint8_t>& pdu, bool sent)> mask;
-  /// Records every PDU of this bearer from now on.
-  void attach(att::bearer& b);
+  /// Records every PDU of this bearer while the returned handle lives.
+  [[nodiscard]] registration attach(att::bearer& b);
 
  private:
   void record(att::direction d, bytes_view pdu);
@@ -32,4 +32,4 @@ class btsnoop_recorder {
   std::vector<std::uint8_t> buf_, pdu_;
 };
 
-}  // namespace bandwire::tools
+}  // namespace bandwire::hci

@@ -11,26 +11,30 @@
 #include "gatt/types.hpp"
 #include "miband/auth.hpp"
 
-namespace bandwire::tools {
+namespace bandwire::miband {
 
+/// The key store and GATT cache store a session uses. The file-based
+/// implementation below is the default; a program may override the virtual
+/// functions to keep keys and caches elsewhere (memory, a keyring).
 class state_store {
  public:
   /// `dir` empty: $XDG_STATE_HOME/bandwire, else ~/.local/state/bandwire.
   explicit state_store(std::string dir = {});
+  virtual ~state_store() = default;
   const std::string& dir() const noexcept { return dir_; }
 
   /// A file-name-safe id for a device: "FA8EE312B4A9", "sim", "unix-tmp-band.sock".
   static std::string device_id(const std::string& target);
 
   /// The stored key, if any; `error` is set when a file exists but is bad.
-  std::optional<miband::auth_key> load_key(const std::string& id, std::string& error) const;
+  virtual std::optional<auth_key> load_key(const std::string& id, std::string& error) const;
   /// Writes the key with mode 0600 (directory 0700). Returns "" or an error.
-  std::string save_key(const std::string& id, const miband::auth_key& key) const;
+  virtual std::string save_key(const std::string& id, const auth_key& key) const;
   std::string key_path(const std::string& id) const;
 
-  bool load_cache(const std::string& id, std::vector<gatt::service>& out) const;
-  void save_cache(const std::string& id, const std::vector<gatt::service>& services) const;
-  void drop_cache(const std::string& id) const;
+  virtual bool load_cache(const std::string& id, std::vector<gatt::service>& out) const;
+  virtual void save_cache(const std::string& id, const std::vector<gatt::service>& services) const;
+  virtual void drop_cache(const std::string& id) const;
   std::string cache_path(const std::string& id) const;
 
  private:
@@ -39,10 +43,10 @@ class state_store {
 
 /// Reads a key given as a file (32 hex digits) or as the BANDWIRE_KEY
 /// environment variable. Empty optional and empty error when neither is set.
-std::optional<miband::auth_key> key_from_user(const std::string& key_file, std::string& error);
+std::optional<auth_key> key_from_user(const std::string& key_file, std::string& error);
 
 /// Text form of a discovered database (one line per entity), for the cache.
 std::string serialize_services(const std::vector<gatt::service>& s);
 bool parse_services(const std::string& text, std::vector<gatt::service>& out);
 
-}  // namespace bandwire::tools
+}  // namespace bandwire::miband

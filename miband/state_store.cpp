@@ -1,4 +1,4 @@
-#include "tools/state.hpp"
+#include "miband/state_store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace bandwire::tools {
+namespace bandwire::miband {
 
 namespace {
 
@@ -57,22 +57,22 @@ std::string state_store::device_id(const std::string& target) {
 std::string state_store::key_path(const std::string& id) const { return dir_ + "/keys/" + id + ".key"; }
 std::string state_store::cache_path(const std::string& id) const { return dir_ + "/cache/" + id + ".gatt"; }
 
-std::optional<miband::auth_key> state_store::load_key(const std::string& id, std::string& error) const {
+std::optional<auth_key> state_store::load_key(const std::string& id, std::string& error) const {
   bool ok = false;
   const std::string text = read_file(key_path(id), ok);
   if (!ok) return std::nullopt;
-  std::optional<miband::auth_key> k;
-  if (miband::parse_key_file(text, k) || !k) error = "key file " + key_path(id) + " is not 32 hex digits";
+  std::optional<auth_key> k;
+  if (parse_key_file(text, k) || !k) error = "key file " + key_path(id) + " is not 32 hex digits";
   return k;
 }
 
-std::string state_store::save_key(const std::string& id, const miband::auth_key& key) const {
+std::string state_store::save_key(const std::string& id, const auth_key& key) const {
   make_dirs(dir_ + "/keys", 0700);
   const std::string path = key_path(id);
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
-  const std::string text = miband::format_key_file(key);
+  const std::string text = format_key_file(key);
   const bool wrote = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::fchmod(fd, 0600);
   ::close(fd);
@@ -94,8 +94,8 @@ void state_store::save_cache(const std::string& id, const std::vector<gatt::serv
 
 void state_store::drop_cache(const std::string& id) const { ::unlink(cache_path(id).c_str()); }
 
-std::optional<miband::auth_key> key_from_user(const std::string& key_file, std::string& error) {
-  std::optional<miband::auth_key> k;
+std::optional<auth_key> key_from_user(const std::string& key_file, std::string& error) {
+  std::optional<auth_key> k;
   if (!key_file.empty()) {
     bool ok = false;
     const std::string text = read_file(key_file, ok);
@@ -103,11 +103,11 @@ std::optional<miband::auth_key> key_from_user(const std::string& key_file, std::
       error = "cannot read key file " + key_file;
       return std::nullopt;
     }
-    if (miband::parse_key_file(text, k) || !k) error = "key file " + key_file + " is not 32 hex digits";
+    if (parse_key_file(text, k) || !k) error = "key file " + key_file + " is not 32 hex digits";
     return k;
   }
   if (const char* env = std::getenv("BANDWIRE_KEY"); env && *env) {
-    if (miband::parse_key_file(env, k) || !k) error = "BANDWIRE_KEY is not 32 hex digits";
+    if (parse_key_file(env, k) || !k) error = "BANDWIRE_KEY is not 32 hex digits";
   }
   return k;
 }
@@ -186,4 +186,4 @@ bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
   return true;
 }
 
-}  // namespace bandwire::tools
+}  // namespace bandwire::miband

@@ -1,0 +1,40 @@
+// The transports a session reaches a band through (README "Devices"):
+// `sim` (an in-process virtual band on a socketpair, made by the session),
+// `unix:/path` (any ATT peer on an AF_UNIX SOCK_SEQPACKET socket), `demo`
+// (an in-process GATT demo server) and a Bluetooth address (L2CAP LE, CID 4).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "att/bearer.hpp"
+#include "common/asio.hpp"
+
+namespace bandwire::miband {
+
+struct transport_options {
+  std::string device;                 ///< sim, demo, unix:/path or AA:BB:CC:DD:EE:FF
+  std::string addr_type = "random";   ///< random or public
+  std::string adapter;                ///< "hci0"; empty: the kernel's choice
+  int security = 0;                   ///< BT_SECURITY level to request before connecting
+  double connect_timeout = 10.0;      ///< seconds
+};
+
+/// Checks a --device value's form: "" when valid, else a one-line message.
+std::string check_device(const std::string& device);
+
+/// An open link. Keeps whatever serves an in-process peer alive.
+struct connection {
+  std::unique_ptr<att::link_security> security;
+  std::unique_ptr<att::bearer> bearer;
+  std::shared_ptr<void> peer;  ///< in-process server for demo targets
+  std::string description;     ///< "unix:/tmp/x", "demo", "AA:BB:...(random)"
+};
+
+/// Opens a unix:, demo or address target (not sim: the session makes that
+/// one). On failure returns an error and a one-line `message` for users.
+/// `bearer_opts` configures the bearer (clock, timeout).
+error_code open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
+                          connection& out, std::string& message);
+
+}  // namespace bandwire::miband
