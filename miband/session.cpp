@@ -82,7 +82,7 @@ void session::drop_link() {
   conn_ = connection{};
 }
 
-error_code session::open_link() {
+error_code session::open_link(bool with_key) {
   drop_link();
   att::bearer::options bo;
   bo.clock = &clock_;
@@ -93,7 +93,7 @@ error_code session::open_link() {
       // The in-process band is one this host has already paired with: it
       // holds the key stored for "sim" (made on first use), or the user's.
       auto so = opts_.sim;
-      if (!so.key) {
+      if (!so.key && with_key) {
         std::string err;
         auto k = opts_.store->load_key(device_id_, err);
         if (!k) {
@@ -145,7 +145,7 @@ std::optional<auth_key> session::key_for_auth(error_code& ec) {
 void session::connect(bool authenticate, done_fn done) {
   auto o = ops_.make<>(get_executor(), std::move(done));
   message_.clear();
-  if (error_code ec = open_link()) return o->complete(ec);
+  if (error_code ec = open_link(authenticate)) return o->complete(ec);
   auto after_discovery = [this, o, authenticate]() {
     if (o->done()) return;
     watch_service_changed();

@@ -153,7 +153,7 @@ class session {
 
  private:
   struct stream_state;
-  error_code open_link();
+  error_code open_link(bool with_key);
   void drop_link();
   void watch_service_changed();
   std::optional<auth_key> key_for_auth(error_code& ec);

@@ -58,12 +58,11 @@ asio::awaitable<bool> wait_until_stopped(band_session& s, double duration) {
   signals.async_wait([&](error_code ec, int) {
     if (!ec) timer.cancel();
   });
-  s.conn.bearer->on_close([&](error_code) { timer.cancel(); });
+  auto closed = s.bearer().on_close([&](error_code) { timer.cancel(); });
   error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   signals.cancel();
-  s.conn.bearer->on_close(nullptr);
-  co_return s.conn.bearer->is_open();
+  co_return s.bearer().is_open();
 }
 
 std::optional<double> duration_option(const args& a, const char* cmd, int& rc) {
@@ -154,7 +153,7 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
       co_return co_await s.pair(a.has("--force"));
     }
     if (int c = co_await s.connect(true); c >= 0) co_return c;
-    auto& b = *s.band;
+    auto& b = s.band();
 
     if (cmd == "info" || cmd == "battery") {
       if (cmd == "info") {
@@ -235,7 +234,7 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
       if (!a.has("--follow")) co_return exit_ok;
       ec = co_await await_done([&](auto d) { b.follow_steps(print, std::move(d)); });
       if (ec) co_return s.fail("subscribing to steps", ec);
-      if (!co_await wait_until_stopped(s, *duration)) co_return s.fail("following steps", s.conn.bearer->close_reason());
+      if (!co_await wait_until_stopped(s, *duration)) co_return s.fail("following steps", s.bearer().close_reason());
       co_return exit_ok;
     }
     if (cmd == "heart") {
@@ -269,7 +268,17 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
       }
       error_code ec = co_await await_done([&](auto d) {
         b.start_heart_rate(
-            [&](const miband::heart_rate_measurement& m) {
+            [&](const miband::stream_event& ev) {
+              if (ev.what == miband::stream_event::kind::stall) {
+                const double silent = ev.stall_seconds;
+                if (s.json)
+                  emit(json_object().add("kind", "gap").add("time", now_wall()).add("missing", 0).add("seconds", silent).str());
+                else
+                  std::fprintf(stderr, "bandwire: no heart rate for %.1f s\n", silent);
+                return;
+              }
+              if (ev.what != miband::stream_event::kind::heart_rate) return;
+              const auto& m = *ev.hr;
               if (s.json) {
                 json_object o;
                 o.add("kind", "hr").add("time", now_wall()).add("bpm", m.bpm);
@@ -287,17 +296,11 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
                 emit("heart rate " + std::to_string(m.bpm) + " bpm");
               }
             },
-            [&](double silent) {
-              if (s.json)
-                emit(json_object().add("kind", "gap").add("time", now_wall()).add("missing", 0).add("seconds", silent).str());
-              else
-                std::fprintf(stderr, "bandwire: no heart rate for %.1f s\n", silent);
-            },
             std::move(d));
       });
       if (ec) co_return s.fail("starting heart rate", ec);
       const bool link_ok = co_await wait_until_stopped(s, *duration);
-      if (!link_ok) co_return s.fail("continuous heart rate", s.conn.bearer->close_reason());
+      if (!link_ok) co_return s.fail("continuous heart rate", s.bearer().close_reason());
       ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
       if (ec) co_return s.fail("stopping heart rate", ec);
       co_return exit_ok;
@@ -355,16 +358,16 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
             std::move(d));
       });
       if (ec) co_return s.fail("subscribing to events", ec);
-      if (s.sim && s.clock.speed() > 0) {
+      if (s.sim() && s.clock.speed() > 0) {
         // The in-process band has a button only the simulation can press:
         // press it every 5 s of band time so `events --device sim` shows one.
-        auto t = std::make_shared<asio::steady_timer>(s.io);
+        auto t = std::make_shared<timer>(s.io.get_executor(), s.clock);
         auto press = std::make_shared<std::function<void()>>();
         *press = [&s, t, press] {
-          t->expires_after(s.clock.real(5s));
+          t->expires_after(5s);
           t->async_wait([&s, press](error_code e) {
-            if (e || !s.sim) return;
-            s.sim->press_button();
+            if (e || !s.sim()) return;
+            s.sim()->press_button();
             (*press)();
           });
         };
@@ -372,10 +375,10 @@ int run_band_command(const std::string& cmd, const std::vector<std::string>& arg
         const bool ok = co_await wait_until_stopped(s, *duration);
         t->cancel();
         *press = nullptr;
-        if (!ok) co_return s.fail("events", s.conn.bearer->close_reason());
+        if (!ok) co_return s.fail("events", s.bearer().close_reason());
         co_return exit_ok;
       }
-      if (!co_await wait_until_stopped(s, *duration)) co_return s.fail("events", s.conn.bearer->close_reason());
+      if (!co_await wait_until_stopped(s, *duration)) co_return s.fail("events", s.bearer().close_reason());
       co_return exit_ok;
     }
     co_return exit_usage;

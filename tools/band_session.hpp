@@ -12,8 +12,7 @@
 #include "miband/band.hpp"
 #include "miband/virtual_band.hpp"
 #include "tools/args.hpp"
-#include "tools/recorder.hpp"
-#include "tools/state.hpp"
+#include "miband/session.hpp"
 #include "tools/target.hpp"
 
 namespace bandwire::tools {
@@ -25,6 +24,8 @@ std::set<std::string> band_flags();
 /// The help text block describing them.
 extern const char* band_common_help;
 
+/// The CLI's view of a miband::session: reads the options every band
+/// command shares, builds the session, and reports failures as one line.
 class band_session {
  public:
   explicit band_session(const args& a);
@@ -32,9 +33,8 @@ class band_session {
 
   /// Reads options; returns an exit code, or -1 to go on.
   int configure(const char* command);
-  /// Connects, discovers (or loads the cache) and, when `authenticate`,
-  /// authenticates with the stored key. Prints what failed; returns an exit
-  /// code or -1 to go on. Runs inside the session's coroutine.
+  /// Connects (and authenticates). Prints what failed; returns an exit code
+  /// or -1 to go on.
   asio::awaitable<int> connect(bool authenticate);
   /// For `pair`: binds a new random key (the user taps the band) and saves it.
   asio::awaitable<int> pair(bool force);
@@ -45,26 +45,19 @@ class band_session {
   /// Fails a step: prints "bandwire: <what> failed: <reason>" and returns exit_failed.
   int fail(const std::string& what, const error_code& ec);
 
+  miband::band& band() { return *session->band(); }
+  att::bearer& bearer() { return *session->bearer(); }
+  miband::virtual_band* sim() { return session ? session->sim() : nullptr; }
+
   asio::io_context io;
   scaled_clock clock{1.0};
   const args& a;
   bool json = false;
-  std::unique_ptr<miband::band> band;
-  std::unique_ptr<gatt::client> client;
-  std::unique_ptr<miband::virtual_band> sim;  ///< for --device sim
-  connection conn;
-  std::string device_id;
+  bool reconnect = false;  ///< stream: reconnect a lost link (set before configure)
+  std::unique_ptr<miband::session> session;
 
  private:
-  void start_recording(const std::string& path);
-  void watch_service_changed();
-
-  target_options topts_;
-  state_store store_;
-  std::string key_file_;
-  miband::auth_options auth_opts_;
-  bool refresh_ = false, show_secrets_ = false;
-  btsnoop_recorder recorder_;
+  miband::session_options opts_;
 };
 
 }  // namespace bandwire::tools

@@ -13,7 +13,7 @@
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/output.hpp"
-#include "tools/recorder.hpp"
+#include "hci/btsnoop_recorder.hpp"
 #include "tools/target.hpp"
 
 namespace bandwire::tools {
@@ -206,7 +206,8 @@ asio::awaitable<void> gatt_main(context& c) {
   };
   // `listen` routes values before the first read, so a notification the
   // peer sends right after connecting is printed, not dropped.
-  if (cmd == "listen") cl.listen_all(print_event);
+  registration all;
+  if (cmd == "listen") all = cl.listen_all(print_event);
   cl.bearer().start();
 
   if (p.mtu) {
@@ -316,13 +317,15 @@ asio::awaitable<void> gatt_main(context& c) {
     else
       emit("wrote " + std::to_string(p.value.size()) + " bytes to " + hex16(h));
   } else if (cmd == "listen") {
+    std::vector<registration> subs;
     if (!p.subscribe.empty()) {
       c.what = "discovery";
       co_await cl.async_discover_all(tok);
       if (ec) co_return c.fail(ec);
       for (const auto h : p.subscribe) {
         c.what = "subscribe " + hex16(h);
-        co_await cl.async_subscribe(h, print_event, tok);
+        subs.push_back(cl.listen(h, print_event));
+        co_await cl.async_subscribe(h, tok);
         if (ec) co_return c.fail(ec);
       }
     }
@@ -333,11 +336,11 @@ asio::awaitable<void> gatt_main(context& c) {
                                           std::chrono::milliseconds(static_cast<long long>(p.duration * 1000))
                                     : asio::steady_timer::time_point::max());
     signals.async_wait([&](error_code, int) { timer.cancel(); });
-    cl.bearer().on_close([&](error_code) { timer.cancel(); });
+    auto closed = cl.bearer().on_close([&](error_code) { timer.cancel(); });
     error_code wait_ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     signals.cancel();
-    cl.bearer().on_close(nullptr);  // `timer` dies with this frame
+    closed.reset();  // `timer` dies with this frame
     if (!cl.bearer().is_open() && cl.bearer().close_reason() != att::errc::closed) {
       c.what = "listen";
       c.fail(cl.bearer().close_reason());
@@ -377,12 +380,13 @@ int run_gatt(const std::vector<std::string>& argv) {
   asio::io_context io;
   connection conn;
   std::string message;
-  if (open_target(io, topts, conn, message)) {
+  if (miband::open_transport(io, topts, att::bearer::options{}, conn, message)) {
     std::fprintf(stderr, "bandwire: %s\n", message.c_str());
     return exit_connect;
   }
-  btsnoop_recorder recorder;
-  if (auto f = a.get("--btsnoop"); f && recorder.open(*f)) recorder.attach(*conn.bearer);
+  hci::btsnoop_recorder recorder;
+  registration recording;
+  if (auto f = a.get("--btsnoop"); f && recorder.open(*f)) recording = recorder.attach(*conn.bearer);
   gatt::client client(*conn.bearer);  // gatt_main starts the bearer
   context ctx{io, client, p, a.has("--json"), exit_ok, {}};
   bool done = false;

@@ -17,7 +17,7 @@
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/sim_adapter.hpp"
-#include "tools/state.hpp"
+#include "miband/state_store.hpp"
 
 namespace bandwire::tools {
 
@@ -125,7 +125,7 @@ int run_sim(const std::vector<std::string>& argv) {
   }
   if (auto kf = a.get("--key-file")) {
     std::string err;
-    so.key = key_from_user(*kf, err);
+    so.key = miband::key_from_user(*kf, err);
     if (!err.empty()) return usage(err);
   }
   if (auto r = a.get("--replay")) {

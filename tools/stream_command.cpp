@@ -62,6 +62,7 @@ int run_stream(const std::vector<std::string>& argv) {
     return exit_ok;
   }
   band_session s(a);
+  s.reconnect = !a.has("--no-reconnect");
   if (int rc = s.configure("stream"); rc >= 0) return rc;
   auto usage = [](const char* m) {
     std::fprintf(stderr, "bandwire stream: %s (see bandwire stream --help)\n", m);
@@ -100,165 +101,95 @@ int run_stream(const std::vector<std::string>& argv) {
   }
   record_writer w(out, format == "csv" ? record_format::csv : record_format::jsonl);
   sample_clock accel_clock{static_cast<double>(so.rate_hz)}, ppg_clock{static_cast<double>(so.rate_hz)};
-  double last_packet = -1;
 
-  const bool reconnect = !a.has("--no-reconnect");
-  double link_lost_at = -1;  // mono time the link went down, for the gap record
-  std::uint64_t stats_before = 0;  // sensor packets on earlier links
 
   int rc = s.run([&]() -> asio::awaitable<int> {
     // Stops on Ctrl-C/SIGTERM, --duration, or the output failing (a closed
-    // pipe); a lost link reconnects (re-authenticates, re-arms the streams)
-    // unless --no-reconnect.
-    bool stopping = false;
-    const auto deadline = duration > 0 ? std::chrono::steady_clock::now() +
-                                             std::chrono::microseconds(static_cast<long long>(duration * 1e6))
-                                       : asio::steady_timer::time_point::max();
+    // pipe); a lost link is reconnected by the session (re-authenticated,
+    // streams re-armed, a `gap` record) unless --no-reconnect.
+    if (int c = co_await s.connect(true); c >= 0) co_return c;
+    auto& sess = *s.session;
+    sess.band()->counts_per_g = cpg;
+    bool ended = false;
+    error_code stream_ec;
     asio::steady_timer timer(s.io);
-    asio::signal_set signals(s.io, SIGINT, SIGTERM);
-    signals.async_wait([&](error_code e, int) {
-      if (e) return;
-      stopping = true;
-      timer.cancel();
+    auto on_link = sess.on_link_event([&](const miband::link_event& e) {
+      if (e.what == miband::link_event::kind::lost)
+        std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", e.reason.message().c_str());
+      if (e.what == miband::link_event::kind::connected && sess.band()) sess.band()->counts_per_g = cpg;
     });
-    auto check_output = [&] {
-      if (w.failed()) {
-        stopping = true;
-        timer.cancel();
-      }
-    };
-    auto mono_now = [] {
-      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    };
-    auto wall_now = [] {
-      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    };
-    auto done_waiting = [&] { return stopping || std::chrono::steady_clock::now() >= deadline; };
-    bool connected_once = false;
-    double backoff = 1;
-    while (!done_waiting()) {
-      if (int c = co_await s.connect(true); c >= 0) {
-        if (!connected_once || !reconnect || c == exit_usage) {
-          signals.cancel();
-          co_return c;
-        }
+    auto stop_now = [&] { timer.cancel(); };
+    auto on_event = [&](const miband::stream_event& e) {
+      using kind = miband::stream_event::kind;
+      record r;
+      if (e.what == kind::gap || e.what == kind::stall) {
+        r.kind = "gap", r.time = e.wall, r.mono = e.mono;
+        r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
+        r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
+        if (e.what == kind::gap) accel_clock.next = ppg_clock.next = -1;
+        w.write(r);
+      } else if (e.what == kind::heart_rate) {
+        r.kind = "hr", r.time = e.wall, r.mono = e.mono, r.bpm = e.hr->bpm;
+        for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_seconds(i));
+        w.write(r);
       } else {
-        connected_once = true;
-        auto& b = *s.band;
-        b.counts_per_g = cpg;
-        error_code ec = co_await await_done([&](auto d) {
-          b.start_stream(
-              so,
-              [&](const miband::sensor_event& e) {
-                using kind = miband::counter_tracker::kind;
-                if (link_lost_at >= 0) {
-                  // The link was down: counters restarted, samples in between are lost.
-                  record g;
-                  g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = 0, g.seconds = e.mono - link_lost_at;
-                  w.write(g);
-                  link_lost_at = -1;
-                  accel_clock.next = ppg_clock.next = -1;
-                } else if (e.order.what == kind::gap || (e.order.what == kind::first && e.order.missing)) {
-                  record g;
-                  g.kind = "gap", g.time = e.wall, g.mono = e.mono, g.missing = e.order.missing;
-                  g.seconds = last_packet >= 0 ? e.mono - last_packet : 0;
-                  w.write(g);
-                  accel_clock.next = ppg_clock.next = -1;
-                }
-                last_packet = e.mono;
-                const auto& p = e.packet;
-                record r;
-                r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
-                if (p.type == miband::sensor_packet_type::accelerometer) {
-                  r.kind = "accel";
-                  r.has_xyz = true;
-                  double t = accel_clock.first_of(p.count, e.wall);
-                  for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
-                    const auto smp = p.accel(i);
-                    const auto g = miband::to_g(smp, cpg);
-                    r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
-                    w.write(r);
-                  }
-                } else {
-                  r.kind = "ppg";
-                  r.has_value = true;
-                  double t = ppg_clock.first_of(p.count, e.wall);
-                  for (auto v : p.ppg()) {
-                    r.t = t, r.value = v;
-                    w.write(r);
-                    t += 1.0 / so.rate_hz;
-                  }
-                }
-                check_output();
-              },
-              [&](const miband::heart_rate_measurement& m) {
-                record r;
-                r.kind = "hr";
-                r.time = wall_now(), r.mono = mono_now();
-                r.bpm = m.bpm;
-                for (std::size_t i = 0; i < m.rr_count(); ++i) r.rr.push_back(m.rr_seconds(i));
-                w.write(r);
-                check_output();
-              },
-              [&](double silent) {
-                record g;
-                g.kind = "gap", g.time = wall_now(), g.mono = mono_now(), g.missing = 0, g.seconds = silent;
-                w.write(g);
-                check_output();
-              },
-              std::move(d));
-        });
-        if (ec && s.conn.bearer->is_open()) {
-          signals.cancel();
-          co_return s.fail("starting the stream", ec);
-        }
-        if (!ec) {
-          backoff = 1;
-          s.conn.bearer->on_close([&](error_code) { timer.cancel(); });
-          timer.expires_at(deadline);
-          error_code wait_ec;
-          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-          s.conn.bearer->on_close(nullptr);
-          if (s.conn.bearer->is_open()) {
-            // A clean stop: the band's sensors and measurement off (§6.2).
-            ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
-            signals.cancel();
-            if (ec) co_return s.fail("stopping the stream", ec);
-            break;
+        const auto& p = e.sensor->packet;
+        r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
+        if (p.type == miband::sensor_packet_type::accelerometer) {
+          r.kind = "accel";
+          r.has_xyz = true;
+          double t = accel_clock.first_of(p.count, e.wall);
+          for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
+            const auto smp = p.accel(i);
+            const auto g = miband::to_g(smp, cpg);
+            r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
+            w.write(r);
+          }
+        } else {
+          r.kind = "ppg";
+          r.has_value = true;
+          double t = ppg_clock.first_of(p.count, e.wall);
+          for (auto v : p.ppg()) {
+            r.t = t, r.value = v;
+            w.write(r);
+            t += 1.0 / so.rate_hz;
           }
         }
-        if (!reconnect) {
-          signals.cancel();
-          co_return s.fail("stream", s.conn.bearer->close_reason());
-        }
-        std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", s.conn.bearer->close_reason().message().c_str());
-        stats_before += s.band->stats().sensor_packets;
-        s.band.reset();  // its keep-alive and watchdog end with the link
-        if (link_lost_at < 0) link_lost_at = last_packet >= 0 ? last_packet : mono_now();
       }
-      if (done_waiting()) break;
-      // Back off 1, 2, 4 ... 10 s between attempts.
-      timer.expires_after(std::chrono::milliseconds(static_cast<long long>(backoff * 1000)));
-      backoff = std::min(backoff * 2, 10.0);
-      error_code wait_ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    }
+      if (w.failed()) stop_now();
+    };
+    sess.stream(so, on_event, [&](error_code ec) {
+      ended = true;
+      stream_ec = ec;
+      stop_now();
+    });
+    asio::signal_set signals(s.io, SIGINT, SIGTERM);
+    signals.async_wait([&](error_code e, int) {
+      if (!e) stop_now();
+    });
+    timer.expires_at(duration > 0 ? std::chrono::steady_clock::now() +
+                                        std::chrono::microseconds(static_cast<long long>(duration * 1e6))
+                                  : asio::steady_timer::time_point::max());
+    error_code wait_ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     signals.cancel();
-    if (link_lost_at >= 0) {
-      // Stopped while the link was down: record the outage so far.
-      record g;
-      g.kind = "gap", g.time = wall_now(), g.mono = mono_now(), g.missing = 0, g.seconds = g.mono - link_lost_at;
-      w.write(g);
-    }
-    if (!s.band) {
-      std::fprintf(stderr, "bandwire: %llu packets\n", static_cast<unsigned long long>(stats_before));
+    const auto packets = sess.packets_delivered();
+    if (ended) {
+      if (stream_ec) co_return s.fail(sess.connected() ? "starting the stream" : "stream", stream_ec);
     } else {
-      const auto& t = s.band->counters();
+      // A clean stop: the band's sensors and measurement off (§6.2).
+      error_code ec;
+      co_await sess.async_stop(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return s.fail("stopping the stream", ec);
+    }
+    if (!sess.band()) {
+      std::fprintf(stderr, "bandwire: %llu packets\n", static_cast<unsigned long long>(packets));
+    } else {
+      const auto& t = sess.band()->counters();
       std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
-                   static_cast<unsigned long long>(stats_before + s.band->stats().sensor_packets),
-                   static_cast<unsigned long long>(t.lost()), static_cast<unsigned long long>(t.duplicates()),
-                   static_cast<unsigned long long>(t.out_of_order()),
-                   static_cast<unsigned long long>(s.band->stats().malformed));
+                   static_cast<unsigned long long>(packets), static_cast<unsigned long long>(t.lost()),
+                   static_cast<unsigned long long>(t.duplicates()), static_cast<unsigned long long>(t.out_of_order()),
+                   static_cast<unsigned long long>(sess.band()->stats().malformed));
     }
     if (w.failed()) {
       std::fprintf(stderr, "bandwire: writing records failed (disk full or closed pipe?)\n");

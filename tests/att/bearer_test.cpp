@@ -70,7 +70,7 @@ TEST_CASE("bearer: commands and notifications are not held behind a request") {
   fixture f;
   response_probe r;
   std::vector<std::string> values;
-  f.b.on_value([&](std::uint16_t h, bytes_view v, bool ind) {
+  auto value_reg = f.b.on_value([&](std::uint16_t h, bytes_view v, bool ind) {
     values.push_back(std::to_string(h) + (ind ? "i:" : "n:") + to_hex(v));
   });
   f.b.request(hx("0a0300"), r.fn());
@@ -90,7 +90,7 @@ TEST_CASE("bearer: every indication is confirmed, even with no listener") {
   f.peer.send("1d0300010203");
   f.peer.expect("1e");
   int seen = 0;
-  f.b.on_value([&](std::uint16_t, bytes_view, bool ind) { seen += ind; });
+  auto value_reg = f.b.on_value([&](std::uint16_t, bytes_view, bool ind) { seen += ind; });
   f.peer.send("1d0300");
   f.peer.expect("1e");
   CHECK(seen == 1);
@@ -101,7 +101,7 @@ TEST_CASE("bearer: a response with no request pending closes the bearer") {
   fixture f;
   int closes = 0;
   error_code why;
-  f.b.on_close([&](error_code ec) {
+  auto close_reg = f.b.on_close([&](error_code ec) {
     ++closes;
     why = ec;
   });
@@ -169,7 +169,7 @@ TEST_CASE("bearer: a malformed response fails the request, the bearer stays up")
 TEST_CASE("bearer: truncated notifications are dropped and counted") {
   fixture f;
   int seen = 0;
-  f.b.on_value([&](std::uint16_t, bytes_view, bool) { ++seen; });
+  auto value_reg = f.b.on_value([&](std::uint16_t, bytes_view, bool) { ++seen; });
   f.peer.send("1b");
   f.peer.send("1b03");
   f.peer.send("1b0300");
@@ -226,7 +226,7 @@ TEST_CASE("bearer: disconnect mid-request fails pending and queued requests exac
   fixture f;
   response_probe r1, r2;
   int closes = 0;
-  f.b.on_close([&](error_code) { ++closes; });
+  auto close_reg = f.b.on_close([&](error_code) { ++closes; });
   f.b.request(hx("0a0300"), r1.fn());
   f.b.request(hx("0a0400"), r2.fn());
   f.peer.expect("0a0300");

@@ -88,6 +88,7 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
   b.set_security(&sec);
   b.start();
   gatt::client c(b);
+  registration listener;
   outcome out;
 
   if (name == "/TP/GAC/CL/BV-01-C") {
@@ -165,8 +166,8 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
                  param(proc, "reliable") == "true", done0);
   } else if (fn.rfind("register_notify", 0) == 0) {
     const auto vh = static_cast<std::uint16_t>(std::stoul(param(proc, "value_handle"), nullptr, 16));
-    c.subscribe(vh, [&](std::uint16_t h, bytes_view v, bool) { out.notifications.emplace_back(h, to_hex(v)); },
-                done0);
+    listener = c.listen(vh, [&](std::uint16_t h, bytes_view v, bool) { out.notifications.emplace_back(h, to_hex(v)); });
+    c.subscribe(vh, done0);
   } else {
     FAIL("no procedure mapping for " << proc);
   }
