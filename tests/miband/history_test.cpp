@@ -4,12 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "hex.hpp"
 #include "miband/history_fetch.hpp"
+#include "miband/history_model.hpp"
+#include "miband/signal_model.hpp"
 
 using namespace bandwire;
 using namespace bandwire::miband;
@@ -541,4 +544,42 @@ TEST_CASE("history_fetch: band failures, timeouts, stale replies and misuse") {
     CHECK(f.committed().ec == history_errc::invalid_argument);
     CHECK(f.state() == history_state::awaiting_start);
   }
+}
+
+// ---------------------------------------------------------------- model
+
+
+TEST_CASE("history_model: nights of sleep, a daily shower, a charge every third day, the live exercise") {
+  const history_model m(7, 60min);  // the wearer lives at +1 h
+  const auto day0 = chr::sys_days{chr::year{2018} / 3 / 18} - 60min;  // local midnight
+  std::map<activity_category, int> seen;
+  for (int i = 0; i < 3 * 1440; ++i) ++seen[categorize(m.at(day0 + chr::minutes{i}).kind)];
+  CHECK(seen[activity_category::deep_sleep] > 3 * 60);
+  CHECK(seen[activity_category::light_sleep] > 3 * 120);
+  CHECK(seen[activity_category::not_worn] == 3 * 18);   // 07:30–07:48 every day
+  CHECK(seen[activity_category::charging] == 70);      // 20:00–21:10 on one day in three
+  CHECK(seen[activity_category::wake_up] == 3);
+  // 03:00 local is sleep with no steps; 07:40 is off the wrist, HR not measured.
+  const auto s3 = m.at(day0 + 3h);
+  CHECK((categorize(s3.kind) == activity_category::light_sleep || categorize(s3.kind) == activity_category::deep_sleep ||
+         categorize(s3.kind) == activity_category::no_change));
+  CHECK(s3.steps == 0);
+  CHECK(m.at(day0 + 7h + 40min) == history_sample{0x03, 0, 0, 0xff});
+  // 18:10 is minute 10 of the arm-curl session the live model streams: the
+  // same steps per minute (walking between sets) and a heart rate in its range.
+  const signal_model live(7);
+  const auto ex = m.at(day0 + 18h + 10min);
+  CHECK(ex.kind == 0x01);
+  CHECK(ex.steps == live.steps(11 * 60) - live.steps(10 * 60));
+  CHECK(ex.heart_rate >= 66);
+  CHECK(ex.heart_rate <= 97);
+  // Deterministic per seed; another seed is another wearer.
+  const history_model again(7, 60min), other(8, 60min);
+  int differ = 0;
+  for (int i = 0; i < 1440; ++i) {
+    const auto t = day0 + chr::minutes{i};
+    REQUIRE(m.at(t) == again.at(t));
+    differ += !(m.at(t) == other.at(t));
+  }
+  CHECK(differ > 100);
 }
