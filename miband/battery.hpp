@@ -28,14 +28,7 @@
 
 namespace bandwire::miband {
 
-/// A band-local date with its time-zone byte.
-struct zoned_date {
-  date_time local;
-  std::int8_t tz_quarters = 0;
-  /// The instant, or nullopt when the date is not valid (e.g. never charged).
-  std::optional<std::chrono::sys_seconds> utc() const noexcept { return to_utc(local, tz_quarters); }
-  friend bool operator==(const zoned_date&, const zoned_date&) = default;
-};
+// zoned_date (a band-local date with its tz byte) is in miband/time.hpp.
 
 struct battery_info {
   std::uint8_t flags = 0;  ///< as received

@@ -53,6 +53,17 @@ date_time to_local(std::chrono::sys_seconds utc, std::chrono::minutes utc_offset
 /// clamped to the byte's range (±31 h 45 min; real zones use −12..+14 h).
 std::int8_t to_tz_quarters(std::chrono::minutes utc_offset) noexcept;
 
+/// A 7-byte local date followed by its tz byte (quarter hours incl. DST):
+/// the 8-byte form in battery info (§7.1) and the activity fetch request
+/// and reply (§14.1).
+struct zoned_date {
+  date_time local;
+  std::int8_t tz_quarters = 0;
+  /// The instant, or nullopt when the date is not valid (e.g. never charged).
+  std::optional<std::chrono::sys_seconds> utc() const noexcept { return to_utc(local, tz_quarters); }
+  friend bool operator==(const zoned_date&, const zoned_date&) = default;
+};
+
 /// Current Time 2A2B.
 struct current_time {
   date_time local;

@@ -6,6 +6,7 @@
 
 #include "miband/battery.hpp"
 #include "miband/heart_rate.hpp"
+#include "miband/history.hpp"
 #include "miband/reply.hpp"
 #include "miband/sensor.hpp"
 #include "miband/steps.hpp"
@@ -51,6 +52,18 @@ battery_info make_battery(std::uint8_t level) {
   return b;
 }
 
+history_server_options history_options(const sim_options& o) {
+  history_server_options h;
+  h.seed = o.seed;
+  h.end = o.history_end ? *o.history_end
+                        : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  h.minutes = o.history_minutes;
+  h.round_limit = o.history_round_limit;
+  h.utc_offset = o.history_utc_offset ? *o.history_utc_offset : miband::host_utc_offset(h.end);
+  h.skip_packet = o.history_skip_packet;
+  return h;
+}
+
 }  // namespace
 
 virtual_band::virtual_band(asio::any_io_executor ex, const scaled_clock& clock, sim_options options)
@@ -58,6 +71,7 @@ virtual_band::virtual_band(asio::any_io_executor ex, const scaled_clock& clock, 
       clock_(clock),
       opts_(std::move(options)),
       signals_(opts_.seed),
+      history_(history_options(opts_)),
       tap_timer_(ex, clock),
       unauth_timer_(ex, clock),
       hr_timer_(ex, clock),
@@ -158,7 +172,8 @@ void virtual_band::build_database() {
   db.add_cccd();                                                 // 0x003c
   chr(u16(0x2a04), R | WNR | N);      // 0x003e
   db.add_cccd();                                                 // 0x003f
-  chr(huami_uuid(0x0004), WNR | N);      // 0x0041 activity fetch control
+  chr(huami_uuid(0x0004), WNR | N, {}, {},  // 0x0041 activity fetch control
+      [this](bytes_view v) { return on_activity_control(v); });
   db.add_cccd();                                                 // 0x0042
   chr(huami_uuid(0x0005), N);                               // 0x0044 activity data
   db.add_cccd();                                                 // 0x0045
@@ -300,6 +315,7 @@ void virtual_band::end_connection() {
   authed_ = false;
   hr_ = hr_state::off;
   sensor_streaming_ = false;
+  history_.on_disconnect();
   if (on_disconnect_) on_disconnect_();
 }
 
@@ -562,6 +578,22 @@ gatt::att_status virtual_band::on_time_write(bytes_view v) {
     time_offset_ = std::chrono::duration_cast<std::chrono::seconds>(
         *utc - std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
+  return 0;
+}
+
+// ---- activity history (§14) ----
+
+gatt::att_status virtual_band::on_activity_control(bytes_view v) {
+  if (!authed_) return 0;  // choice: ignored before auth, like every other command (§19.2)
+  auto out = history_.on_write(v, clock_.seconds());
+  // After the Write Command is handled, as the band notifies in a later
+  // connection event; the bearer queues the packets in order.
+  asio::post(ex_, [this, gen = generation_, out = std::move(out)] {
+    for (const auto& n : out) {
+      if (gen != generation_) return;
+      notify(n.data ? activity_data_handle : activity_control_handle, n.value.bytes());
+    }
+  });
   return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "gatt/database.hpp"
 #include "gatt/server_session.hpp"
 #include "miband/auth.hpp"
+#include "miband/history_server.hpp"
 #include "miband/signal_model.hpp"
 
 namespace bandwire::miband {
@@ -63,6 +64,17 @@ struct sim_options {
   std::optional<std::chrono::milliseconds> drop_after;
   /// Replay these notifications when streaming instead of synthetic data.
   std::shared_ptr<const std::vector<recorded_notification>> replay;
+  // ---- activity history (§14; see miband/history_server.hpp) ----
+  /// End (exclusive) of the stored history; default: the host clock when
+  /// the band is made.
+  std::optional<std::chrono::sys_seconds> history_end;
+  std::uint32_t history_minutes = 3 * 1440;  ///< choice: 3 days stored
+  /// Records per fetch round; the real band's limit is unknown (§22.9).
+  std::uint32_t history_round_limit = 1440;
+  /// The band's zone for the dates it returns; default: the host's at history_end.
+  std::optional<std::chrono::minutes> history_utc_offset;
+  /// Fault injection: leave out this packet of the next long-enough transfer, once.
+  std::optional<std::size_t> history_skip_packet;
 };
 
 class virtual_band {
@@ -86,6 +98,9 @@ class virtual_band {
   /// The key the band holds now (after a bind).
   const std::optional<auth_key>& key() const noexcept { return opts_.key; }
   bool authenticated() const noexcept { return authed_; }
+  /// The stored history: what is kept, and the log of requests, transfers
+  /// and acks (with band times) a test checks the fetch against.
+  const history_server& history() const noexcept { return history_; }
 
   /// What the band saw, for tests and the `sim` command's log.
   struct counters {
@@ -107,6 +122,8 @@ class virtual_band {
   static constexpr std::uint16_t sensor_control_handle = 0x0035;
   static constexpr std::uint16_t sensor_data_handle = 0x0038;
   static constexpr std::uint16_t config_handle = 0x003b;
+  static constexpr std::uint16_t activity_control_handle = 0x0041;
+  static constexpr std::uint16_t activity_data_handle = 0x0044;
   static constexpr std::uint16_t battery_handle = 0x0047;
   static constexpr std::uint16_t steps_handle = 0x004a;
   static constexpr std::uint16_t events_handle = 0x0050;
@@ -127,6 +144,7 @@ class virtual_band {
   gatt::att_status on_sensor_control(bytes_view v);
   gatt::att_status on_config(bytes_view v);
   gatt::att_status on_time_write(bytes_view v);
+  gatt::att_status on_activity_control(bytes_view v);
   void hr_tick();
   void sensor_burst();
   void replay_step();
@@ -137,6 +155,7 @@ class virtual_band {
   sim_options opts_;
   gatt::database db_;
   signal_model signals_;
+  history_server history_;
   std::unique_ptr<gatt::server_session> session_;
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
