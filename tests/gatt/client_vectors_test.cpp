@@ -15,33 +15,33 @@
 
 using namespace bandwire;
 using namespace std::chrono_literals;
-namespace json = bandwire::test::json;
+using bandwire::test::json;
 
 namespace {
 
-std::uint16_t h16(const json::value& j) { return static_cast<std::uint16_t>(std::stoul(j.str(), nullptr, 16)); }
+std::uint16_t h16(const json& j) { return static_cast<std::uint16_t>(std::stoul(j.get<std::string>(), nullptr, 16)); }
 att::uuid uid(const std::string& s) {
   auto u = att::uuid::parse(s);
   REQUIRE_MESSAGE(u.has_value(), "bad uuid " << s);
   return *u;
 }
 
-std::vector<gatt::service> load_view(const json::value& db) {
+std::vector<gatt::service> load_view(const json& db) {
   std::vector<gatt::service> out;
-  for (const auto& s : db.elements()) {
+  for (const auto& s : db) {
     gatt::service sv;
     sv.start = h16(s.at("start"));
     sv.end = h16(s.at("end"));
-    sv.type = uid(s.at("uuid").str());
-    sv.primary = s.at("type").str() == "primary";
-    for (const auto& c : s.at("characteristics").elements()) {
+    sv.type = uid(s.at("uuid").get<std::string>());
+    sv.primary = s.at("type").get<std::string>() == "primary";
+    for (const auto& c : s.at("characteristics")) {
       gatt::characteristic ch;
       ch.decl_handle = h16(c.at("decl_handle"));
       ch.value_handle = h16(c.at("value_handle"));
       ch.properties = static_cast<std::uint8_t>(h16(c.at("properties")));
-      ch.type = uid(c.at("uuid").str());
-      for (const auto& d : c.at("descriptors").elements())
-        ch.descriptors.push_back({h16(d.at("handle")), uid(d.at("uuid").str())});
+      ch.type = uid(c.at("uuid").get<std::string>());
+      for (const auto& d : c.at("descriptors"))
+        ch.descriptors.push_back({h16(d.at("handle")), uid(d.at("uuid").get<std::string>())});
       sv.characteristics.push_back(std::move(ch));
     }
     out.push_back(std::move(sv));
@@ -75,10 +75,10 @@ struct outcome {
 // With fault_at set, the scripted peer closes the link instead of taking
 // step fault_at (an index into the exchange): the procedure must then end
 // exactly once, with an error unless it had already finished.
-int run_vector(const json::value& t, const json::value& preludes, std::optional<std::size_t> fault_at = std::nullopt) {
-  const std::string name = t.at("name").str();
-  const std::string proc = t.at("procedure").str();
-  const json::value& ex = t.at("exchange");
+int run_vector(const json& t, const json& preludes, std::optional<std::size_t> fault_at = std::nullopt) {
+  const std::string name = t.at("name").get<std::string>();
+  const std::string proc = t.at("procedure").get<std::string>();
+  const json& ex = t.at("exchange");
   CAPTURE(name);
   asio::io_context io;
   auto sp = test::make_socket_pair(io);
@@ -93,21 +93,21 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
 
   if (name == "/TP/GAC/CL/BV-01-C") {
     c.exchange_mtu(512, [&](error_code, std::uint16_t) {});
-    peer.expect(t.at("expect_detail").at("first_pdu").str());
+    peer.expect(t.at("expect_detail").at("first_pdu").get<std::string>());
     return 1;
   }
   std::size_t skip = 0;
-  if (ex.size() >= 2 && ex[0].at("pdu").str() == "020002") {
+  if (ex.size() >= 2 && ex[0].at("pdu").get<std::string>() == "020002") {
     int mtu_done = 0;
     c.exchange_mtu(512, [&](error_code ec, std::uint16_t) { mtu_done += !ec; });
     peer.expect("020002");
-    peer.send(ex[1].at("pdu").str());
+    peer.send(ex[1].at("pdu").get<std::string>());
     REQUIRE(peer.run_until([&] { return mtu_done == 1; }));
     CHECK(b.mtu() == 512);
-    skip = t.at("harness").str() == "att" ? 2 : static_cast<std::size_t>(t.at("prelude_pdus").num());
+    skip = t.at("harness").get<std::string>() == "att" ? 2 : t.at("prelude_pdus").get<std::size_t>();
   }
-  if (t.contains("server_db")) c.set_services(load_view(preludes.at("client_view_databases").at(t.at("server_db").str())));
-  if (t.contains("security_mode") && t.at("security_mode").str().rfind("medium", 0) == 0)
+  if (t.contains("server_db")) c.set_services(load_view(preludes.at("client_view_databases").at(t.at("server_db").get<std::string>())));
+  if (t.contains("security_mode") && t.at("security_mode").get<std::string>().rfind("medium", 0) == 0)
     sec.set_level(att::security_level::medium);
 
   auto done0 = [&](error_code ec) { ++out.calls, out.ec = ec; };
@@ -186,9 +186,9 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
       CHECK(b.idle());
       return 1;
     }
-    const std::string pdu = ex[i].at("pdu").str();
+    const std::string pdu = ex[i].at("pdu").get<std::string>();
     CAPTURE(i);
-    if (ex[i].at("dir").str() == "client->server") {
+    if (ex[i].at("dir").get<std::string>() == "client->server") {
       if (pdu.empty())
         CHECK(peer.silent());
       else
@@ -202,19 +202,19 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
   CHECK(peer.silent());  // nothing extra after the script
   if (!no_completion) CHECK(out.calls == 1);
 
-  const json::value& d = t.at("expect_detail");
+  const json& d = t.at("expect_detail");
   if (d.contains("success")) {
-    CHECK(!out.ec == d.at("success").boolean());
+    CHECK(!out.ec == d.at("success").get<bool>());
     if (d.contains("att_ecode") && fn != "read_using_characteristic_uuid")
-      CHECK(out.ec.value() == static_cast<int>(d.at("att_ecode").num()));
+      CHECK(out.ec.value() == d.at("att_ecode").get<int>());
   }
-  if (d.contains("value")) CHECK(to_hex(out.value) == d.at("value").str());
+  if (d.contains("value")) CHECK(to_hex(out.value) == d.at("value").get<std::string>());
   if (d.contains("services")) {
     REQUIRE(out.services.size() == d.at("services").size());
     for (std::size_t i = 0; i < out.services.size(); ++i) {
       CHECK(out.services[i].start == h16(d.at("services")[i].at("start")));
       CHECK(out.services[i].end == h16(d.at("services")[i].at("end")));
-      CHECK(out.services[i].type == uid(d.at("services")[i].at("uuid").str()));
+      CHECK(out.services[i].type == uid(d.at("services")[i].at("uuid").get<std::string>()));
     }
   }
   if (d.contains("includes")) {
@@ -223,44 +223,44 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
       CHECK(out.includes[i].decl_handle == h16(d.at("includes")[i].at("decl_handle")));
       CHECK(out.includes[i].start == h16(d.at("includes")[i].at("start")));
       CHECK(out.includes[i].end == h16(d.at("includes")[i].at("end")));
-      CHECK(out.includes[i].type == uid(d.at("includes")[i].at("uuid").str()));
+      CHECK(out.includes[i].type == uid(d.at("includes")[i].at("uuid").get<std::string>()));
     }
   }
   if (d.contains("characteristics")) {
     REQUIRE(out.chars.size() == d.at("characteristics").size());
     for (std::size_t i = 0; i < out.chars.size(); ++i) {
-      const json::value& e = d.at("characteristics")[i];
+      const json& e = d.at("characteristics")[i];
       CHECK(out.chars[i].decl_handle == h16(e.at("decl_handle")));
       CHECK(out.chars[i].value_handle == h16(e.at("value_handle")));
       CHECK(out.chars[i].properties == h16(e.at("properties")));
-      CHECK(out.chars[i].type == uid(e.at("uuid").str()));
+      CHECK(out.chars[i].type == uid(e.at("uuid").get<std::string>()));
     }
   }
   if (d.contains("descriptors")) {
     REQUIRE(out.descs.size() == d.at("descriptors").size());
     for (std::size_t i = 0; i < out.descs.size(); ++i) {
       CHECK(out.descs[i].handle == h16(d.at("descriptors")[i].at("handle")));
-      CHECK(out.descs[i].type == uid(d.at("descriptors")[i].at("uuid").str()));
+      CHECK(out.descs[i].type == uid(d.at("descriptors")[i].at("uuid").get<std::string>()));
     }
   }
   if (d.contains("entries")) {
-    CHECK(out.rbu.end_code == static_cast<int>(d.at("att_ecode").num()));
+    CHECK(out.rbu.end_code == d.at("att_ecode").get<int>());
     REQUIRE(out.rbu.entries.size() == d.at("entries").size());
     for (std::size_t i = 0; i < out.rbu.entries.size(); ++i) {
       CHECK(out.rbu.entries[i].handle == h16(d.at("entries")[i].at("handle")));
-      CHECK(to_hex(out.rbu.entries[i].value) == d.at("entries")[i].at("value").str());
+      CHECK(to_hex(out.rbu.entries[i].value) == d.at("entries")[i].at("value").get<std::string>());
     }
   }
   if (d.contains("notifications")) {
     REQUIRE(out.notifications.size() == d.at("notifications").size());
     for (std::size_t i = 0; i < out.notifications.size(); ++i) {
       CHECK(out.notifications[i].first == h16(d.at("notifications")[i].at("handle")));
-      CHECK(out.notifications[i].second == d.at("notifications")[i].at("value").str());
+      CHECK(out.notifications[i].second == d.at("notifications")[i].at("value").get<std::string>());
     }
   }
   if (d.contains("last_client_pdu") && fn == "write_without_response") {
     // Already checked byte for byte by the replay: it is the script's last client PDU.
-    CHECK(ex[ex.size() - 1].at("pdu").str() == d.at("last_client_pdu").str());
+    CHECK(ex[ex.size() - 1].at("pdu").get<std::string>() == d.at("last_client_pdu").get<std::string>());
   }
   CHECK(b.idle());
   return 1;
@@ -269,21 +269,18 @@ int run_vector(const json::value& t, const json::value& preludes, std::optional<
 }  // namespace
 
 TEST_CASE("GATT client conformance vectors (procedure mode)") {
-  const std::string shared = test::shared_dir();
-  if (shared.empty()) {
-    MESSAGE("skipped: ../shared/vectors/att-gatt not present");
-    return;
-  }
-  const std::string dir = shared + "/vectors/att-gatt/";
-  const json::value preludes = json::load_file(dir + "preludes.json");
+  const std::string preludes_path = test::shared_file("vectors/att-gatt/preludes.json");
+  if (preludes_path.empty()) return;  // skipped (shared_file says why)
+  const std::string dir = preludes_path.substr(0, preludes_path.size() - std::string_view("preludes.json").size());
+  const json preludes = test::load_json(dir + "preludes.json");
   int ran = 0, total = 0;
   for (const char* family : {"mtu", "discovery", "read", "write", "notify", "security"}) {
-    const json::value f = json::load_file(dir + family + ".json");
-    for (const auto& t : f.at("tests").elements()) {
+    const json f = test::load_json(dir + family + ".json");
+    for (const auto& t : f.at("tests")) {
       ++total;
       // Whole-database bring-ups are checked against a real server instead
       // (discovery_test.cpp): their scripts follow BlueZ's own order.
-      if (t.at("name").str().find("/client-") != std::string::npos) continue;
+      if (t.at("name").get<std::string>().find("/client-") != std::string::npos) continue;
       ran += run_vector(t, preludes);
     }
   }
@@ -293,22 +290,19 @@ TEST_CASE("GATT client conformance vectors (procedure mode)") {
 }
 
 TEST_CASE("GATT client conformance vectors with the link dropped at every step") {
-  const std::string shared = test::shared_dir();
-  if (shared.empty()) {
-    MESSAGE("skipped: ../shared/vectors/att-gatt not present");
-    return;
-  }
-  const std::string dir = shared + "/vectors/att-gatt/";
-  const json::value preludes = json::load_file(dir + "preludes.json");
+  const std::string preludes_path = test::shared_file("vectors/att-gatt/preludes.json");
+  if (preludes_path.empty()) return;  // skipped (shared_file says why)
+  const std::string dir = preludes_path.substr(0, preludes_path.size() - std::string_view("preludes.json").size());
+  const json preludes = test::load_json(dir + "preludes.json");
   int runs = 0;
   for (const char* family : {"discovery", "read", "write", "notify", "security"}) {
-    const json::value f = json::load_file(dir + family + ".json");
-    for (const auto& t : f.at("tests").elements()) {
-      if (t.at("name").str().find("/client-") != std::string::npos) continue;
-      const std::size_t skip = t.at("harness").str() == "att" ? 2 : static_cast<std::size_t>(t.at("prelude_pdus").num());
+    const json f = test::load_json(dir + family + ".json");
+    for (const auto& t : f.at("tests")) {
+      if (t.at("name").get<std::string>().find("/client-") != std::string::npos) continue;
+      const std::size_t skip = t.at("harness").get<std::string>() == "att" ? 2 : t.at("prelude_pdus").get<std::size_t>();
       for (std::size_t k = skip; k < t.at("exchange").size(); ++k) {
         // Only a server slot can be replaced by a disconnect.
-        if (t.at("exchange")[k].at("dir").str() != "server->client") continue;
+        if (t.at("exchange")[k].at("dir").get<std::string>() != "server->client") continue;
         CAPTURE(k);
         runs += run_vector(t, preludes, k);
       }

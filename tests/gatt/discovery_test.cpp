@@ -11,33 +11,31 @@
 
 #include "gatt/server_session.hpp"
 #include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "vector_db.hpp"
 
 using namespace bandwire;
-namespace json = bandwire::test::json;
+using bandwire::test::json;
 
 namespace {
+// The vectors' folder with a trailing '/', or "" when the test is skipped.
 std::string shared_vectors() {
-  const char* env = std::getenv("BANDWIRE_SHARED");
-  const std::string d = std::string(env ? env : "../shared") + "/vectors/att-gatt/";
-  return std::ifstream(d + "discovery.json") ? d : std::string();
+  const std::string f = test::shared_file("vectors/att-gatt/discovery.json");
+  return f.empty() ? f : f.substr(0, f.size() - std::string_view("discovery.json").size());
 }
 }  // namespace
 
 TEST_CASE("GATT client: whole-database discovery equals the client-1..3 vectors' databases") {
   const std::string dir = shared_vectors();
-  if (dir.empty()) {
-    MESSAGE("skipped: ../shared/vectors/att-gatt not present");
-    return;
-  }
-  const auto dbs = json::load_file(dir + "server_dbs.json");
-  const auto disc = json::load_file(dir + "discovery.json");
+  if (dir.empty()) return;  // skipped (shared_file says why)
+  const auto dbs = test::load_json(dir + "server_dbs.json");
+  const auto disc = test::load_json(dir + "discovery.json");
   int checked = 0;
-  for (const auto& t : disc.at("tests").elements()) {
-    const std::string name = t.at("name").str();
+  for (const auto& t : disc.at("tests")) {
+    const std::string name = t.at("name").get<std::string>();
     if (name.find("/client-") == std::string::npos) continue;
     CAPTURE(name);
-    gatt::database db = test::load_vector_db(dbs.at("databases").at(t.at("server_db").str()));
+    gatt::database db = test::load_vector_db(dbs.at("databases").at(t.at("server_db").get<std::string>()));
     asio::io_context io;
     int fds[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
@@ -56,17 +54,17 @@ TEST_CASE("GATT client: whole-database discovery equals the client-1..3 vectors'
     io.run_for(std::chrono::seconds(3));
     REQUIRE(done.has_value());
     CHECK_FALSE(*done);
-    const auto& want = t.at("expect_detail").at("database").elements();
+    const auto& want = t.at("expect_detail").at("database");
     REQUIRE(found.size() == want.size());
     for (std::size_t i = 0; i < want.size(); ++i) {
       const auto& ws = want[i];
       const auto& s = found[i];
-      CHECK(s.primary == (ws.at("type").str() == "primary"));
+      CHECK(s.primary == (ws.at("type").get<std::string>() == "primary"));
       CHECK(s.start == test::json_u16(ws.at("start")));
       CHECK(s.end == test::json_u16(ws.at("end")));
       CHECK(s.type == test::json_uuid(ws.at("uuid")));
       CHECK(s.includes.size() == ws.at("includes").size());
-      const auto& wc = ws.at("characteristics").elements();
+      const auto& wc = ws.at("characteristics");
       REQUIRE(s.characteristics.size() == wc.size());
       for (std::size_t k = 0; k < wc.size(); ++k) {
         const auto& ch = s.characteristics[k];
@@ -74,7 +72,7 @@ TEST_CASE("GATT client: whole-database discovery equals the client-1..3 vectors'
         CHECK(ch.value_handle == test::json_u16(wc[k].at("value_handle")));
         CHECK(ch.properties == test::json_u16(wc[k].at("properties")));
         CHECK(ch.type == test::json_uuid(wc[k].at("uuid")));
-        const auto& wd = wc[k].at("descriptors").elements();
+        const auto& wd = wc[k].at("descriptors");
         REQUIRE(ch.descriptors.size() == wd.size());
         for (std::size_t d = 0; d < wd.size(); ++d) {
           CHECK(ch.descriptors[d].handle == test::json_u16(wd[d].at("handle")));

@@ -11,18 +11,18 @@
 #include <string>
 
 #include "tests/support/json.hpp"
+#include "tests/support/shared_dir.hpp"
 #include "vector_db.hpp"
 
 using namespace bandwire;
-namespace json = bandwire::test::json;
+using bandwire::test::json;
 
 namespace {
 
-std::string shared_dir() {
-  const char* env = std::getenv("BANDWIRE_SHARED");
-  if (env == nullptr) return {};
-  std::string dir = std::string(env) + "/vectors/att-gatt";
-  return std::filesystem::exists(dir + "/server.json") ? dir : std::string{};
+// The vectors' folder, or "" when the test is skipped.
+std::string vectors_dir() {
+  const std::string f = test::shared_file("vectors/att-gatt/server.json");
+  return f.empty() ? f : std::filesystem::path(f).parent_path().string();
 }
 
 // The server-side action an EMPTY client slot stands for, from the test's
@@ -45,14 +45,14 @@ std::optional<trigger> parse_trigger(const std::string& procedure) {
 }
 
 // Runs one test; returns an empty string on success, else what went wrong.
-std::string run(const json::value& t, const json::value& dbs) {
-  const std::string& name = t.at("name").str();
-  gatt::database db = test::load_vector_db(dbs.at(t.at("server_db").str()));
+std::string run(const json& t, const json& dbs) {
+  const std::string& name = t.at("name").get<std::string>();
+  gatt::database db = test::load_vector_db(dbs.at(t.at("server_db").get<std::string>()));
   gatt::server srv(db);  // Server Rx MTU 512, as BlueZ's test server
   int confirmations = 0;
   srv.on_confirmation = [&](std::uint16_t) { ++confirmations; };
 
-  const auto& ex = t.at("exchange").elements();
+  const auto& ex = t.at("exchange");
   if (ex.empty()) {
     // /robustness/hash-db: the Database Hash of a database built out of
     // handle order, up to 0xffff, must simply be computed.
@@ -60,11 +60,11 @@ std::string run(const json::value& t, const json::value& dbs) {
     if (h == std::array<std::uint8_t, 16>{}) return "database hash failed";
     return {};
   }
-  std::optional<trigger> action = parse_trigger(t.at("procedure").str());
+  std::optional<trigger> action = parse_trigger(t.at("procedure").get<std::string>());
   bool indicated = false;
   for (std::size_t i = 0; i < ex.size(); ++i) {
-    if (ex[i].at("dir").str() != "client->server") return "step " + std::to_string(i) + ": two server PDUs in a row";
-    const std::string& pdu = ex[i].at("pdu").str();
+    if (ex[i].at("dir").get<std::string>() != "client->server") return "step " + std::to_string(i) + ": two server PDUs in a row";
+    const std::string& pdu = ex[i].at("pdu").get<std::string>();
     std::vector<std::uint8_t> out(600, 0xee);
     std::size_t n = 0;
     if (pdu.empty()) {
@@ -79,7 +79,7 @@ std::string run(const json::value& t, const json::value& dbs) {
       if (n > srv.mtu() && req[0] != 0x02) return "response longer than ATT_MTU";
     }
     std::string want;  // "" = the server must stay silent
-    if (i + 1 < ex.size() && ex[i + 1].at("dir").str() == "server->client") want = ex[++i].at("pdu").str();
+    if (i + 1 < ex.size() && ex[i + 1].at("dir").get<std::string>() == "server->client") want = ex[++i].at("pdu").get<std::string>();
     const std::string got = to_hex(bytes_view(out.data(), n));
     if (got != want)
       return name + " step " + std::to_string(i) + ": got '" + got + "', want '" + (want.empty() ? "(silence)" : want) + "'";
@@ -92,20 +92,17 @@ std::string run(const json::value& t, const json::value& dbs) {
 }  // namespace
 
 TEST_CASE("server.json: every server vector replays byte for byte") {
-  const std::string dir = shared_dir();
-  if (dir.empty()) {
-    MESSAGE("BANDWIRE_SHARED not set or ../shared/vectors/att-gatt missing: server vectors skipped");
-    return;
-  }
-  const json::value doc = json::load_file(dir + "/server.json");
-  const json::value dbs_doc = json::load_file(dir + "/server_dbs.json");
-  const json::value& dbs = dbs_doc.at("databases");
-  const auto& tests = doc.at("tests").elements();
-  CHECK(tests.size() == static_cast<std::size_t>(doc.at("count").num()));
+  const std::string dir = vectors_dir();
+  if (dir.empty()) return;  // skipped (shared_file says why)
+  const json doc = test::load_json(dir + "/server.json");
+  const json dbs_doc = test::load_json(dir + "/server_dbs.json");
+  const json& dbs = dbs_doc.at("databases");
+  const auto& tests = doc.at("tests");
+  CHECK(tests.size() == doc.at("count").get<std::size_t>());
 
   int passed = 0;
   for (const auto& t : tests) {
-    const std::string& name = t.at("name").str();
+    const std::string& name = t.at("name").get<std::string>();
     CAPTURE(name);
     std::string failure;
     try {
@@ -121,27 +118,24 @@ TEST_CASE("server.json: every server vector replays byte for byte") {
 }
 
 TEST_CASE("server_dbs.json: the builder reproduces every attribute exactly") {
-  const std::string dir = shared_dir();
-  if (dir.empty()) {
-    MESSAGE("BANDWIRE_SHARED not set or ../shared/vectors/att-gatt missing: server_dbs check skipped");
-    return;
-  }
-  const json::value doc = json::load_file(dir + "/server_dbs.json");
-  for (const auto& m : doc.at("databases").members()) {
-    CAPTURE(m.key);
-    gatt::database db = test::load_vector_db(m.val);
+  const std::string dir = vectors_dir();
+  if (dir.empty()) return;  // skipped (shared_file says why)
+  const json doc = test::load_json(dir + "/server_dbs.json");
+  for (const auto& m : doc.at("databases").items()) {
+    CAPTURE(m.key());
+    gatt::database db = test::load_vector_db(m.value());
     std::size_t count = 0;
-    for (const auto& s : m.val.elements()) {
+    for (const auto& s : m.value()) {
       // The service's range as the table gives it.
       CHECK(db.service_end(test::json_u16(s.at("start"))) == test::json_u16(s.at("end")));
-      for (const auto& a : s.at("attributes").elements()) {
+      for (const auto& a : s.at("attributes")) {
         ++count;
         const std::uint16_t h = test::json_u16(a.at("handle"));
         CAPTURE(h);
         const gatt::attribute* attr = db.find(h);
         REQUIRE(attr != nullptr);
         CHECK(attr->type == test::json_uuid(a.at("type")));
-        CHECK(to_hex(attr->value) == a.at("value").str());
+        CHECK(to_hex(attr->value) == a.at("value").get<std::string>());
         CHECK(attr->permissions == test::json_u16(a.at("perm")));
       }
     }

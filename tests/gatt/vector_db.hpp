@@ -17,27 +17,27 @@
 
 namespace bandwire::test {
 
-inline std::uint16_t json_u16(const json::value& v) { return static_cast<std::uint16_t>(std::stoul(v.str(), nullptr, 16)); }
+inline std::uint16_t json_u16(const json& v) { return static_cast<std::uint16_t>(std::stoul(v.get<std::string>(), nullptr, 16)); }
 
-inline att::uuid json_uuid(const json::value& v) {
-  auto u = att::uuid::parse(v.str());
-  if (!u) throw std::runtime_error("bad uuid " + v.str());
+inline att::uuid json_uuid(const json& v) {
+  auto u = att::uuid::parse(v.get<std::string>());
+  if (!u) throw std::runtime_error("bad uuid " + v.get<std::string>());
   return *u;
 }
 
-inline std::vector<std::uint8_t> json_hex(const json::value& v) {
+inline std::vector<std::uint8_t> json_hex(const json& v) {
   std::vector<std::uint8_t> out;
-  if (!from_hex(v.str(), out)) throw std::runtime_error("bad hex " + v.str());
+  if (!from_hex(v.get<std::string>(), out)) throw std::runtime_error("bad hex " + v.get<std::string>());
   return out;
 }
 
 /// `services` is databases[name]: an array of {kind, start, end, uuid, attributes}.
-inline gatt::database load_vector_db(const json::value& services) {
+inline gatt::database load_vector_db(const json& services) {
   gatt::database db;
-  for (const auto& s : services.elements()) {
-    db.add_service(json_uuid(s.at("uuid")), s.at("kind").str() == "primary", json_u16(s.at("start")),
+  for (const auto& s : services) {
+    db.add_service(json_uuid(s.at("uuid")), s.at("kind").get<std::string>() == "primary", json_u16(s.at("start")),
                    json_u16(s.at("end")));
-    const auto& attrs = s.at("attributes").elements();
+    const auto& attrs = s.at("attributes");
     // attrs[0] is the service declaration the builder just wrote.
     for (std::size_t i = 1; i < attrs.size(); ++i) {
       const auto& a = attrs[i];

@@ -15,6 +15,7 @@
 
 #include "att/pdu.hpp"
 #include "tests/support/hex.hpp"
+#include "tests/support/shared_dir.hpp"
 
 using namespace bandwire;
 using namespace bandwire::hci;
@@ -606,16 +607,9 @@ TEST_CASE("ATT PDUs written at every ACL MTU read back identically") {
 namespace {
 
 void check_capture(const std::string& name, std::size_t expected) {
-  const char* shared = std::getenv("BANDWIRE_SHARED");
-  if (!shared) {
-    MESSAGE("SKIPPED: BANDWIRE_SHARED is not set; cannot read ", name);
-    return;
-  }
-  const std::filesystem::path path = std::filesystem::path(shared) / "captures" / name;
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("SKIPPED: capture not found: ", path.string());
-    return;
-  }
+  const std::string found = test::shared_file("captures/" + name);
+  if (found.empty()) return;  // skipped (shared_file says why)
+  const std::filesystem::path path = found;
   const bytes file = read_file(path);
   REQUIRE(file.size() == std::filesystem::file_size(path));
   std::vector<att_record> att;

@@ -18,6 +18,7 @@
 #include "hci/adv_data.hpp"
 #include "hci/btsnoop.hpp"
 #include "hci/hci_codec.hpp"
+#include "tests/support/shared_dir.hpp"
 
 using namespace bandwire;
 using namespace bandwire::hci;
@@ -32,16 +33,9 @@ struct expectation {
 };
 
 void check_capture(const expectation& x) {
-  const char* shared = std::getenv("BANDWIRE_SHARED");
-  if (!shared) {
-    MESSAGE("SKIPPED: BANDWIRE_SHARED is not set; cannot read ", x.file);
-    return;
-  }
-  const std::filesystem::path path = std::filesystem::path(shared) / "captures" / x.file;
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("SKIPPED: capture not found: ", path.string());
-    return;
-  }
+  const std::string found = test::shared_file(std::string("captures/") + x.file);
+  if (found.empty()) return;  // skipped (shared_file says why)
+  const std::filesystem::path path = found;
   std::ifstream in(path, std::ios::binary);
   const std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(file.size() == std::filesystem::file_size(path));

@@ -356,13 +356,10 @@ std::optional<std::vector<std::uint8_t>> read_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("FIDELITY CHECK: CAP-A's phone PDUs against the virtual band, answer for answer") {
-  const std::string dir = test::shared_dir();
-  const auto file = dir.empty() ? std::nullopt : read_file(dir + "/captures/miband2-official-app-session.btsnoop");
-  if (!file) {
-    MESSAGE("FIDELITY CHECK skipped: ../shared/captures/miband2-official-app-session.btsnoop not found "
-            "(set BANDWIRE_SHARED)");
-    return;
-  }
+  const std::string path = test::shared_file("captures/miband2-official-app-session.btsnoop");
+  if (path.empty()) return;  // skipped (shared_file says why)
+  const auto file = read_file(path);
+  REQUIRE_MESSAGE(file.has_value(), "cannot read " << path);
   std::vector<hci::att_record> recs;
   REQUIRE_FALSE(hci::extract_att(*file, recs));
   REQUIRE(recs.size() == 1349);

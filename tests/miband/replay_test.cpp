@@ -22,11 +22,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::optional<std::vector<std::uint8_t>> read_capture_a() {
-  const std::string dir = test::shared_dir();
-  if (dir.empty()) return std::nullopt;
-  std::ifstream f(dir + "/captures/miband2-official-app-session.btsnoop", std::ios::binary);
-  if (!f) return std::nullopt;
+std::optional<std::vector<std::uint8_t>> read_capture_a(test::without what = test::without::skip_case) {
+  const std::string path = test::shared_file("captures/miband2-official-app-session.btsnoop", what);
+  if (path.empty()) return std::nullopt;  // skipped (shared_file says why)
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE_MESSAGE(f, "cannot read " << path);
   return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
@@ -52,10 +52,7 @@ struct capture_builder {
 
 TEST_CASE("replay: CAP-A gives every raw sensor and heart-rate notification, handles from its own discovery") {
   const auto file = read_capture_a();
-  if (!file) {
-    MESSAGE("skipped: ../shared (CAP-A) not found; set BANDWIRE_SHARED");
-    return;
-  }
+  if (!file) return;  // skipped
   std::vector<recorded_notification> rec;
   replay_info info;
   REQUIRE_FALSE(load_replay(*file, rec, &info));
@@ -204,7 +201,7 @@ TEST_CASE("replay: malformed files give an error and leave the output alone") {
   bad_len[16 + 3] = 0x01;  // original length 1 < included length
   CHECK(err(bad_len) == hci::errc::invalid_record_length);
 
-  if (const auto file = read_capture_a()) {
+  if (const auto file = read_capture_a(test::without::skip_part)) {
     // CAP-A cut anywhere inside a record fails the same way.
     for (std::size_t n : {std::size_t{17}, std::size_t{40}, file->size() / 2 + 5, file->size() - 1}) {
       std::vector<std::uint8_t> part(file->begin(), file->begin() + static_cast<std::ptrdiff_t>(n));
@@ -226,10 +223,7 @@ TEST_CASE("replay: malformed files give an error and leave the output alone") {
 
 TEST_CASE("replay: a virtual band configured with CAP-A's notifications streams exactly those bytes after 02") {
   const auto file = read_capture_a();
-  if (!file) {
-    MESSAGE("skipped: ../shared (CAP-A) not found; set BANDWIRE_SHARED");
-    return;
-  }
+  if (!file) return;  // skipped
   auto rec = std::make_shared<std::vector<recorded_notification>>();
   REQUIRE_FALSE(load_replay(*file, *rec));
   REQUIRE(rec->size() == 909);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hex.hpp"
+#include "tests/support/shared_dir.hpp"
 
 using namespace bandwire;
 using namespace bandwire::miband;
@@ -132,12 +133,10 @@ TEST_CASE("sensor: packets printed in the seed article") {
 }
 
 TEST_CASE("sensor: every packet in the seed article decodes (needs ../shared)") {
-  const char* shared = std::getenv("BANDWIRE_SHARED");
-  std::ifstream f(std::string(shared ? shared : "../shared") + "/seed/miband2-linux-guide.txt");
-  if (!f) {
-    MESSAGE("skipped: shared/seed/miband2-linux-guide.txt not found (set BANDWIRE_SHARED)");
-    return;
-  }
+  const std::string path = bandwire::test::shared_file("seed/miband2-linux-guide.txt");
+  if (path.empty()) return;  // skipped (shared_file says why)
+  std::ifstream f(path);
+  REQUIRE_MESSAGE(f, "cannot read " << path);
   std::string line;
   int packets = 0;
   while (std::getline(f, line)) {

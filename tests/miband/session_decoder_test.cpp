@@ -37,12 +37,9 @@ std::string run(const std::string& cmd) {
 }  // namespace
 
 TEST_CASE("session decoder: CAP-A is decoded completely with its auth, heart rate and raw sensor data") {
-  const auto shared = test::shared_dir();
-  if (shared.empty()) {
-    MESSAGE("skipped: ../shared/captures not present");
-    return;
-  }
-  const auto pdus = load(shared + "/captures/miband2-official-app-session.btsnoop");
+  const auto capture = test::shared_file("captures/miband2-official-app-session.btsnoop");
+  if (capture.empty()) return;  // skipped (shared_file says why)
+  const auto pdus = load(capture);
   REQUIRE(pdus.size() == 1349);
   miband::session_decoder dec;
   std::vector<std::string> auth, hr, first_raw;
@@ -79,18 +76,16 @@ TEST_CASE("session decoder: CAP-A is decoded completely with its auth, heart rat
 }
 
 TEST_CASE("session decoder: the opcode sequence agrees with tshark on both captures") {
-  const auto shared = test::shared_dir();
-  if (shared.empty()) {
-    MESSAGE("skipped: ../shared/captures not present");
-    return;
-  }
+  if (test::shared_file("captures/miband2-official-app-session.btsnoop").empty() ||
+      test::shared_file("captures/miband2-discovery-pairing.btsnoop").empty())
+    return;  // skipped (shared_file says why)
   if (run("command -v tshark").empty()) {
-    MESSAGE("skipped: tshark is not installed");
+    MESSAGE("SKIPPED: tshark is not installed");
     return;
   }
   for (const char* name : {"miband2-official-app-session.btsnoop", "miband2-discovery-pairing.btsnoop"}) {
     CAPTURE(name);
-    const std::string file = shared + "/captures/" + name;
+    const std::string file = test::shared_file(std::string("captures/") + name);
     std::istringstream ts(run("tshark -r '" + file + "' -Y btatt -T fields -e btatt.opcode 2>/dev/null"));
     const auto pdus = load(file);
     std::size_t i = 0, agree = 0;

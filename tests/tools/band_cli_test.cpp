@@ -82,24 +82,24 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
   bool seq_ok = true;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
-    const std::string kind = j.at("kind").str();
+    const std::string kind = j.at("kind").get<std::string>();
     kinds.insert(kind);
-    CHECK(j.at("time").num() > 1.7e9);
+    CHECK(j.at("time").get<double>() > 1.7e9);
     CHECK(j.contains("mono"));
     if (kind == "accel") {
       ++accel;
       for (const char* k : {"t", "seq", "x", "y", "z", "gx", "gy", "gz"}) CHECK(j.contains(k));
-      CHECK(j.at("gz").num() == doctest::Approx(j.at("z").num() / 256.0).epsilon(0.001));
+      CHECK(j.at("gz").get<double>() == doctest::Approx(j.at("z").get<double>() / 256.0).epsilon(0.001));
     } else if (kind == "ppg") {
       ++ppg;
       CHECK(j.contains("t"));
       CHECK(j.contains("value"));
     } else if (kind == "hr") {
       ++hr;
-      CHECK(j.at("bpm").num() >= 40);
+      CHECK(j.at("bpm").get<double>() >= 40);
     }
     if (j.contains("seq")) {
-      const int seq = static_cast<int>(j.at("seq").num());
+      const int seq = j.at("seq").get<int>();
       // One counter shared by both kinds: never goes backwards (mod 256) by more than a packet.
       if (last_seq >= 0 && seq != last_seq && seq != (last_seq + 1) % 256) seq_ok = false;
       last_seq = seq;
@@ -135,11 +135,11 @@ TEST_CASE("cli: a dropped link is reconnected, re-authenticated and marked with 
   int gaps = 0, accel_after_gap = 0;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
-    if (j.at("kind").str() == "gap") {
+    if (j.at("kind").get<std::string>() == "gap") {
       ++gaps;
-      CHECK(j.at("missing").num() == 0);
-      CHECK(j.at("seconds").num() > 0.05);  // the 1 s reconnect back-off, in band time: 0.05 s at --speed 20
-    } else if (gaps && j.at("kind").str() == "accel") {
+      CHECK(j.at("missing").get<double>() == 0);
+      CHECK(j.at("seconds").get<double>() > 0.05);  // the 1 s reconnect back-off, in band time: 0.05 s at --speed 20
+    } else if (gaps && j.at("kind").get<std::string>() == "accel") {
       ++accel_after_gap;
     }
   }
@@ -189,13 +189,13 @@ TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --lis
   r = run("heart --json " + dev);
   CHECK(r.status == 0);
   auto j = bandwire::test::json::parse(lines(r.out).at(0));
-  CHECK(j.at("kind").str() == "hr");
-  CHECK(j.at("bpm").num() >= 40);
+  CHECK(j.at("kind").get<std::string>() == "hr");
+  CHECK(j.at("bpm").get<double>() >= 40);
   r = run("info --json " + dev);
   CHECK(r.status == 0);
   auto info = bandwire::test::json::parse(lines(r.out).at(0));
-  CHECK(info.at("serial").str() == "d55b5c5a1833");
-  CHECK(info.at("software").str() == "V1.0.1.69");
+  CHECK(info.at("serial").get<std::string>() == "d55b5c5a1833");
+  CHECK(info.at("software").get<std::string>() == "V1.0.1.69");
   // A wrong key is rejected and reported; bandwire does not re-bind.
   std::ofstream(state + "/wrong.key") << "30313233343536373839404142434445\n";
   r = run("battery --key-file " + state + "/wrong.key " + dev);
@@ -244,7 +244,7 @@ TEST_CASE("cli: --btsnoop records a session that decode and tshark read, with th
   int auth_steps = 0;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
-    if (j.contains("meaning") && j.at("meaning").str().rfind("auth:", 0) == 0) ++auth_steps;
+    if (j.contains("meaning") && j.at("meaning").get<std::string>().rfind("auth:", 0) == 0) ++auth_steps;
   }
   CHECK(auth_steps == 6);  // bind, accepted, request, challenge, answer, authenticated
   r = run("gatt --device demo --btsnoop " + state + "/g.btsnoop primary");
