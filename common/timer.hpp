@@ -53,6 +53,9 @@ class virtual_time {
   }
   /// Runs ready handlers until none is left, without advancing time.
   std::size_t settle(asio::io_context& io);
+  /// Fires the earliest timer (its handler runs at the next poll). False
+  /// when no timer is pending. For tests that step through every event.
+  bool advance_one() { return fire_next(duration::max()); }
   /// Pending timer entries (for tests of leaks).
   std::size_t pending() const noexcept { return entries_.size(); }
 
