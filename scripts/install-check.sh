@@ -128,4 +128,19 @@ ok "install_smoke built with \$(pkg-config --static --libs bandwire) and libband
 ((PIPESTATUS[0] == 0)) || fail "smoke_static"
 ok "smoke_static ran"
 
+# examples/: the embedder programs, built with pkg-config only against the
+# installed shared library, and run (README "Using the library").
+export XDG_STATE_HOME=$tmp/state TMPDIR=$tmp
+for ex in heart_rate_coro accel_callbacks embedder_test; do
+  nice -n 15 "$cxx" -std=c++20 "${san_flags[@]}" "${cflag_arr[@]}" "$root/examples/$ex.cpp" -o "$tmp/$ex" "${libs_arr[@]}" ||
+    fail "examples/$ex.cpp does not build against the installed library"
+done
+ok "examples/ built with \$(pkg-config --cflags --libs bandwire) only"
+LD_LIBRARY_PATH="$libdir" "$tmp/heart_rate_coro" sim 4 >"$tmp/hr.out" 2>&1 || { cat "$tmp/hr.out"; fail "heart_rate_coro"; }
+ok "heart_rate_coro: $(grep -c 'heart rate' "$tmp/hr.out") heart-rate lines in 4 s from the in-process band"
+LD_LIBRARY_PATH="$libdir" "$tmp/accel_callbacks" 4 >"$tmp/acc.out" 2>&1 || { cat "$tmp/acc.out"; fail "accel_callbacks"; }
+ok "accel_callbacks: $(tail -1 "$tmp/acc.out")"
+LD_LIBRARY_PATH="$libdir" "$tmp/embedder_test" >"$tmp/emb.out" 2>&1 || { cat "$tmp/emb.out"; fail "embedder_test"; }
+ok "embedder_test: $(grep 'test cases' "$tmp/emb.out")"
+
 echo "install-check: all checks passed"

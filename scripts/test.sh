@@ -32,6 +32,12 @@ meson test -C build --suite unit --print-errorlogs || rc=1
 count build
 stage_end tests
 
+# The installed library: headers, bandwire.pc, shared + static linking, and
+# examples/ built and run through pkg-config only.
+stage "install check + examples"
+if bash scripts/install-check.sh build; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi
+stage_end "install check"
+
 stage "build (ASan+UBSan)"
 [[ -d build-asan ]] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C build-asan -j"$jobs"
