@@ -39,8 +39,8 @@ step_build() {
   printf "[constants]\nsysroot = '%s'\n" "$sysroot" >"$sysroot/paths.ini"
   if [[ ! -f $build/build.ninja ]]; then
     meson setup "$build" --cross-file "$sysroot/paths.ini" --cross-file "cross/$arch.ini" \
-      -Dstatic_exe=true -Dbuildtype=debugoptimized >"$build.setup.log" 2>&1 ||
-      { cat "$build.setup.log"; return 1; }
+      -Dstatic_exe=true -Dbuildtype=debugoptimized >"$build-setup.log" 2>&1 ||
+      { cat "$build-setup.log"; return 1; }
   fi
   ninja -C "$build" -j"$jobs" || return 1
   $triple-strip -o "$build/bandwire-stripped" "$exe" || return 1
