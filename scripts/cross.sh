@@ -3,23 +3,24 @@
 #
 #   cross.sh ARCH [STEP...]     ARCH = aarch64 | armhf
 #
-# Steps (default: all of them, in this order):
+# Steps (default: build test journey):
 #   build    sysroot (scripts/cross-sysroot.sh), meson setup build-ARCH with
 #            cross/ARCH.ini and -Dstatic_exe=true, ninja; strips a copy of
 #            bandwire to build-ARCH/bandwire-stripped and prints its size
 #   test     the unit suites under qemu (meson's exe_wrapper); prints
 #            "N passed, N failed" (scripts/count_tests.py)
-#   journey  the static executable end to end under qemu: `sim --listen` +
-#            `pair` + `stream --duration 10` over a unix socket; records counted
-#   measure  stripped size and the heap peak while streaming from the virtual
-#            band (measured inside the program, BANDWIRE_HEAP_REPORT)
+#   journey  the stripped static executable end to end under qemu:
+#            `sim --listen` + `pair` + `stream --duration 10` over a unix
+#            socket, records counted (scripts/cross-journey.sh); prints its
+#            size, its heap peak while streaming (measured inside the program)
+#            and the emulated CPU time
 # Exit status: non-zero when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-arch=${1:?usage: cross.sh aarch64|armhf [build|test|journey|measure]...}
+arch=${1:?usage: cross.sh aarch64|armhf [build|test|journey]...}
 shift
 steps=("$@")
-((${#steps[@]})) || steps=(build test journey measure)
+((${#steps[@]})) || steps=(build test journey)
 case $arch in
   aarch64) triple=aarch64-linux-gnu qemu=qemu-aarch64-static ;;
   armhf) triple=arm-linux-gnueabihf qemu=qemu-arm-static ;;
@@ -56,14 +57,12 @@ step_test() {
   return $rc
 }
 
-step_journey() { scripts/cross-journey.sh "$qemu" "$build/bandwire-stripped"; }
-
-step_measure() { scripts/cross-journey.sh --measure "$qemu" "$build/bandwire-stripped"; }
+step_journey() { scripts/cross-journey.sh --measure "$qemu" "$build/bandwire-stripped"; }
 
 rc=0
 for s in "${steps[@]}"; do
   case $s in
-    build | test | journey | measure) "step_$s" || rc=1 ;;
+    build | test | journey) "step_$s" || rc=1 ;;
     *) echo "cross: unknown step '$s'" >&2; exit 2 ;;
   esac
 done

@@ -8,6 +8,7 @@
 #include "build_info.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
+#include "tools/heap_report.hpp"
 
 namespace bandwire::tools {
 int run_agent(const std::vector<std::string>& argv);  // tools/agent_command.cpp
@@ -53,6 +54,7 @@ demo (gatt only: an in-process GATT server) or a Bluetooth address
 
 int main(int argc, char** argv) {
   using namespace bandwire::tools;
+  const heap_report heap;  // BANDWIRE_HEAP_REPORT=FILE only (README "Raspberry Pi / ARM")
   // A closed output pipe must not kill us before the band's streams are
   // stopped: writes then fail with EPIPE and the command stops cleanly.
   std::signal(SIGPIPE, SIG_IGN);

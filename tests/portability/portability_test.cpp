@@ -101,11 +101,12 @@ TEST_CASE("portability: btsnoop's 64-bit timestamps after 2038 and after 2106, w
   REQUIRE_FALSE(hci::write_att_pdu(file, hci::direction::controller_to_host, after_2038_us, hx("1b0e00aabb")));
   REQUIRE_FALSE(hci::write_att_pdu(file, hci::direction::host_to_controller, after_u32_s * 1000000, hx("0a0300")));
   // Header; then each record: lengths, flags (1 = received ACL, 0 = sent),
-  // drops, the timestamp (Unix µs + 0x00dcddb30f2f8000), H4 ACL + L2CAP + ATT.
+  // drops, the timestamp (Unix µs + 0x00dcddb30f2f8000), H4 ACL (handle
+  // 0x040; PB 10 received, 00 sent by the host) + L2CAP + ATT.
   CHECK(to_hex(file) ==
         to_hex(hx("6274736e6f6f7000 00000001 000003ea"
                   "0000000e 0000000e 00000001 00000000 00e4bb79ec0d2170 02 4020 0900 0500 0400 1b0e00aabb"
-                  "0000000c 0000000c 00000000 00000000 00ec1ff30f2f8000 02 4020 0700 0300 0400 0a0300")));
+                  "0000000c 0000000c 00000000 00000000 00ec1ff30f2f8000 02 4000 0700 0300 0400 0a0300")));
   std::vector<hci::att_record> pdus;
   REQUIRE_FALSE(hci::extract_att(file, pdus));
   REQUIRE(pdus.size() == 2);
