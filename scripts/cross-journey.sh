@@ -17,7 +17,8 @@ measure=0
 runner=${1:?usage: cross-journey.sh [--measure] RUNNER EXE}
 exe=${2:?usage: cross-journey.sh [--measure] RUNNER EXE}
 [[ -x $exe ]] || { echo "journey: $exe is not executable" >&2; exit 1; }
-name=$(basename "$(dirname "$(dirname "$(realpath "$exe")")")")  # e.g. build-aarch64
+name=$(realpath "$exe" | grep -o "build[^/]*" | tail -1 || true)  # e.g. build-aarch64
+name=${name:-$exe}
 dir=$(mktemp -d /tmp/bandwire-journey-XXXXXX)
 sim_pid=
 cleanup() {
