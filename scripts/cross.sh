@@ -37,7 +37,10 @@ step_build() {
   sysroot=$(scripts/cross-sysroot.sh "$arch") || return 1
   # Meson machine files cannot hold paths relative to the source tree, so
   # the sysroot's absolute path comes from this generated file.
-  printf "[constants]\nsysroot = '%s'\n" "$sysroot" >"$sysroot/paths.ini"
+  # ccache only when the machine has it.
+  local ccache="[]"
+  command -v ccache >/dev/null && ccache="['ccache']"
+  printf "[constants]\nsysroot = '%s'\nccache = %s\n" "$sysroot" "$ccache" >"$sysroot/paths.ini"
   if [[ ! -f $build/build.ninja ]]; then
     meson setup "$build" --cross-file "$sysroot/paths.ini" --cross-file "cross/$arch.ini" \
       -Dstatic_exe=true -Dbuildtype=debugoptimized >"$build-setup.log" 2>&1 ||
