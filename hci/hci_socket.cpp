@@ -181,12 +181,14 @@ error_code list_adapters(std::vector<adapter_info>& out, std::string& message) {
     ::close(fd);
     return sys_error(e);
   }
-  const auto* entries =
-      reinterpret_cast<const hci_dev_req*>(reinterpret_cast<const char*>(req) + offsetof(hci_dev_list_req, dev_req));
+  // Entries are copied out rather than cast to, so no alignment is assumed.
+  const char* entries = reinterpret_cast<const char*>(req) + offsetof(hci_dev_list_req, dev_req);
   const std::size_t n = req->dev_num < HCI_MAX_DEV ? req->dev_num : HCI_MAX_DEV;
   for (std::size_t i = 0; i < n; ++i) {
+    hci_dev_req entry;
+    std::memcpy(&entry, entries + i * sizeof entry, sizeof entry);
     hci_dev_info di{};
-    di.dev_id = entries[i].dev_id;
+    di.dev_id = entry.dev_id;
     if (::ioctl(fd, HCIGETDEVINFO, &di) < 0) continue;  // removed meanwhile
     out.push_back(from_dev_info(di));
   }

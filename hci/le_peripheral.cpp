@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace bandwire::hci {
 
@@ -94,8 +95,11 @@ error_code le_link_count(int index, std::size_t& out) {
   if (s < 0) return {errno, boost::system::system_category()};
   constexpr std::size_t max_conns = 16;
   // hci_conn_list_req ends in a flexible array of hci_conn_info.
-  auto req_storage = std::make_unique<std::uint8_t[]>(sizeof(hci_conn_list_req) + max_conns * sizeof(hci_conn_info));
-  auto* req = reinterpret_cast<hci_conn_list_req*>(req_storage.get());
+  // Storage of 32-bit words, so the request is aligned for its fields (a
+  // byte buffer would not be, as far as the compiler knows: -Wcast-align=strict).
+  static_assert(alignof(hci_conn_list_req) <= alignof(std::uint32_t));
+  std::vector<std::uint32_t> req_storage((sizeof(hci_conn_list_req) + max_conns * sizeof(hci_conn_info) + 3) / 4, 0);
+  auto* req = reinterpret_cast<hci_conn_list_req*>(req_storage.data());
   req->dev_id = static_cast<std::uint16_t>(index);
   req->conn_num = max_conns;
   const int r = ::ioctl(s, HCIGETCONNLIST, req);

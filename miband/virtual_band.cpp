@@ -509,7 +509,11 @@ void virtual_band::sensor_burst() {
     send(p);
   }
   sensor_t_ += burst;
-  after(sensor_timer_, std::chrono::duration<double>(burst), [this] { sensor_burst(); });
+  // The next burst is due one interval after this one was due, not after it
+  // ran: a late timer (a loaded or emulated host) must not slow the band's
+  // 25 Hz, as a real band's rate does not depend on the host.
+  const double wait = std::max(0.0, sensor_t_ - clock_.seconds());
+  after(sensor_timer_, std::chrono::duration<double>(wait), [this] { sensor_burst(); });
 }
 
 // Streams the capture's own notifications with their recorded spacing,

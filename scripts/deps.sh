@@ -7,6 +7,10 @@ if [[ "${1:-}" == "--test" ]]; then
   # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
   pkgs+=(clang libclang-rt-14-dev tshark)
 fi
+if [[ "${1:-}" == "--test" || "${1:-}" == "--cross" ]]; then
+  # Raspberry Pi cross builds and their tests under qemu-user (scripts/cross.sh).
+  pkgs+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user-static)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

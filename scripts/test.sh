@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The full test run: dependencies, a normal build and its tests, an
+# The full test run: dependencies, a normal build and its tests, the
+# installed library with examples/, the Raspberry Pi cross builds (aarch64,
+# armhf) with their unit suites and one journey each under qemu-user, an
 # ASan+UBSan build and its tests, the real-kernel suite under qemu, and a
 # short deterministic fuzz run.
 # Prints each stage's wall time and ends with "N passed, N failed, N skipped"
@@ -29,7 +31,9 @@ stage_end build
 
 stage "tests (debugoptimized)"
 meson test -C build --suite unit --print-errorlogs || rc=1
+before=$passed
 count build
+native_unit_passed=$((passed - before))
 stage_end tests
 
 # The installed library: headers, bandwire.pc, shared + static linking, and
@@ -37,6 +41,44 @@ stage_end tests
 stage "install check + examples"
 if bash scripts/install-check.sh build; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi
 stage_end "install check"
+
+# Cross builds for Raspberry Pi boards (README "Raspberry Pi / ARM"), static
+# and without an ASan variant. Each ARM unit suite and journey runs under
+# qemu-user in the background while the next stage builds; its output and
+# time are printed when it is joined. It must pass as many cases as amd64.
+cross_bg() {  # ARCH: tests + journey under qemu, in the background
+  ( s=$(date +%s); rc_bg=0
+    scripts/cross.sh "$1" test journey >"build-$1-qemu.log" 2>&1 || rc_bg=1
+    echo "$rc_bg $(( $(date +%s) - s ))" >"build-$1-qemu.status" ) &
+  cross_pid[$1]=$!
+}
+cross_join() {  # ARCH
+  local start=$(date +%s) st secs p f s
+  wait "${cross_pid[$1]}" || true
+  printf '\n== tests %s (qemu)\n' "$1"
+  cat "build-$1-qemu.log"
+  read -r st secs <"build-$1-qemu.status" || { st=1 secs=?; }
+  ((st == 0)) || rc=1
+  read -r p f s < <(python3 scripts/count_tests.py "build-$1/meson-logs/testlog.json")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if ((p != native_unit_passed)); then
+    echo "tests $1: $p cases passed under qemu, $native_unit_passed on amd64: FAILED"
+    failed=$((failed + 1)); rc=1
+  fi
+  echo "== tests $1 (qemu) took $secs s in the background (waited $(( $(date +%s) - start )) s for it)"
+}
+declare -A cross_pid
+
+stage "cross build aarch64"
+JOBS=$jobs scripts/cross.sh aarch64 build || rc=1
+stage_end "cross build aarch64"
+cross_bg aarch64
+
+stage "cross build armhf"
+JOBS=$jobs scripts/cross.sh armhf build || rc=1
+stage_end "cross build armhf"
+cross_join aarch64
+cross_bg armhf
 
 stage "build (ASan+UBSan)"
 [[ -d build-asan ]] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug >/dev/null
@@ -48,6 +90,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   meson test -C build-asan --suite unit --print-errorlogs || rc=1
 count build-asan
 stage_end "tests asan"
+cross_join armhf
 
 # Debian's kernel under qemu with two virtual LE controllers (README
 # "Real-kernel suite"); downloads are cached, so a rerun needs no network.
