@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     }, [&](error_code ec) {
       std::printf("stream ended: %s\n", ec ? ec.message().c_str() : "stopped");
       own.cancel();
+      s.close();  // an open link keeps io.run() busy
     });
     end.expires_after(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
     end.async_wait([&](error_code) { s.stop([](error_code) {}); });

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     rc = r;
     signals.cancel();
     timer.cancel();
+    s.close();  // an open link keeps io.run() busy
   });
   io.run();
   return rc;

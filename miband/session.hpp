@@ -109,6 +109,8 @@ class session {
   /// Completes every operation in flight with operation_aborted and closes the link.
   void cancel();
   /// Closes the link (pending ATT operations fail with att::errc::closed).
+  /// An open link (and, for "sim", the virtual band it serves) keeps the
+  /// io_context busy: a program ends its run() by closing.
   void close();
 
   /// Link events while the handle lives.
