@@ -229,7 +229,7 @@ result full_round(const config& cfg) {
     {
       att::bearer bearer(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fd));
       gatt::client client(bearer);
-      client.listen(value_handle, [&](std::uint16_t, bytes_view v, bool) {
+      auto listener = client.listen(value_handle, [&](std::uint16_t, bytes_view v, bool) {
         sum += v[w.seen % v.size()];
         if (w.tick()) io.stop();
       });

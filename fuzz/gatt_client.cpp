@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   att::bearer b(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[0]), o);
   b.start();
   gatt::client c(b);
-  c.listen_all([](std::uint16_t, bytes_view, bool) {});
+  auto all = c.listen_all([](std::uint16_t, bytes_view, bool) {});
   int calls = 0;
   auto done0 = [&](error_code) { ++calls; };
   switch (data[0] % 10) {
