@@ -31,7 +31,7 @@ namespace bandwire::hci {
 class hci_channel {
  public:
   /// Completion signature of async_command: the Command Complete's return
-  /// parameters (empty after a Command Status). A non-zero Status is a
+  /// parameters, Status octet first (empty after a Command Status). A non-zero Status is a
   /// hci::status_category error; no answer within the deadline is
   /// errc::command_timeout; cancel() or close() give operation_aborted.
   using command_signature = void(error_code, std::vector<std::uint8_t>);

@@ -66,6 +66,8 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
   scan_result result;
   std::deque<std::vector<std::uint8_t>> early;  ///< LE Meta events before on_started
   bool cancelled = false;
+  bool stop_requested = false;
+  error_code broken;  ///< the channel's read error, once it had one
   bool listening = false;
   bool stopping = false;
   bool finished = false;
@@ -92,10 +94,13 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
     if (finished || cancelled) return;
     if (ec) {
       // The channel cannot be read any more; the command in flight (if any)
-      // fails too and ends the scan.
+      // fails too and ends the scan, or started() finds this.
+      broken = ec;
       if (listening) {
-        result.message = ec.category() == boost::system::system_category() ? explain_errno(ec.value(), "read events")
-                                                                            : "read events: " + ec.message();
+        if (ec != asio::error::operation_aborted)
+          result.message = ec.category() == boost::system::system_category()
+                               ? explain_errno(ec.value(), "read events")
+                               : "read events: " + ec.message();
         listening = false;
         timer.cancel();
         finish(ec);
@@ -237,7 +242,13 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
       early.pop_front();
       deliver(ev);
     }
-    if (cancelled) return stop();
+    if (cancelled || stop_requested) return stop();
+    if (broken) {
+      // Closed or failed during on_started: nothing more will arrive.
+      listening = false;
+      if (broken != asio::error::operation_aborted) result.message = "read events: " + broken.message();
+      return finish(broken);
+    }
     timer.expires_after(duration);
     timer.async_wait([self = shared_from_this()](error_code) { self->stop(); });
   }
@@ -273,6 +284,12 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
     if (listening) stop();
   }
 
+  void request_stop() {
+    if (finished || cancelled) return;
+    stop_requested = true;
+    if (listening) stop();
+  }
+
   void finish(error_code ec) {
     if (finished) return;
     finished = true;
@@ -299,6 +316,10 @@ void le_scanner::start(scan_options o, std::chrono::steady_clock::duration d, re
 
 void le_scanner::cancel() {
   if (auto op = running_.lock()) op->cancel();
+}
+
+void le_scanner::stop() {
+  if (auto op = running_.lock()) op->request_stop();
 }
 
 }  // namespace bandwire::hci

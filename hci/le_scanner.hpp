@@ -16,6 +16,7 @@
 //    with operation_aborted, after the command in flight (bounded by its
 //    deadline) and the restoring disable; no report is delivered after
 //    cancel().
+//  * stop() is the duration ending early: the same restore, success.
 //  * Reports that arrive while commands are in flight are delivered after
 //    `on_started`, in order; events that do not decode are counted, never
 //    fatal.
@@ -95,6 +96,9 @@ class le_scanner {
   }
   /// Ends the running scan (if any) early; its handler gets operation_aborted.
   void cancel();
+  /// Ends the running scan now as if its duration had passed (restoring as
+  /// usual, success); during setup, right after it starts.
+  void stop();
 
   struct operation;
 

@@ -16,6 +16,12 @@ subscription& subscription::operator=(subscription&& o) noexcept {
   return *this;
 }
 
+bool subscription::active() const noexcept {
+  if (id_ == 0) return false;
+  auto c = core_.lock();
+  return c && c->has_listener(id_);
+}
+
 void subscription::reset() noexcept {
   if (id_ != 0)
     if (auto c = core_.lock()) c->unsubscribe(id_);
@@ -70,6 +76,12 @@ void packet_channel::unsubscribe(std::uint64_t id) noexcept {
   update_reading();
 }
 
+bool packet_channel::has_listener(std::uint64_t id) const noexcept {
+  for (const auto& l : listeners_)
+    if (l.first == id) return true;
+  return false;
+}
+
 void packet_channel::cancel() { abort_all(asio::error::operation_aborted); }
 
 void packet_channel::abort_all(error_code ec) {
@@ -84,6 +96,8 @@ void packet_channel::abort_all(error_code ec) {
 }
 
 void packet_channel::close() {
+  // Listeners hear the end once (a scan waiting on reports must not wait on).
+  fail_listeners(asio::error::operation_aborted);
   listeners_.clear();
   cancel();
   if (socket_.is_open()) {
@@ -145,9 +159,7 @@ void packet_channel::on_packet(bytes_view in) {
   // A snapshot: listeners may unsubscribe themselves or others meanwhile.
   auto snapshot = listeners_;
   for (auto& [id, l] : snapshot) {
-    bool still = false;
-    for (auto& [id2, l2] : listeners_) still = still || id2 == id;
-    if (still) (*l)({}, packet);
+    if (has_listener(id)) (*l)({}, packet);
   }
 }
 

@@ -60,7 +60,8 @@ class subscription {
   subscription(const subscription&) = delete;
   subscription& operator=(const subscription&) = delete;
   void reset() noexcept;
-  bool active() const noexcept { return id_ != 0 && !core_.expired(); }
+  /// Registered on a channel that has not been closed.
+  bool active() const noexcept;
 
  private:
   friend class detail::packet_channel;
@@ -114,7 +115,8 @@ class packet_channel : public std::enable_shared_from_this<packet_channel> {
   /// Completes every queued and in-flight command with operation_aborted.
   /// Listeners stay registered.
   void cancel();
-  /// cancel(), listeners told nothing more, descriptor closed.
+  /// Listeners called once with operation_aborted and dropped, cancel(),
+  /// descriptor closed.
   void close();
 
  private:
@@ -126,6 +128,7 @@ class packet_channel : public std::enable_shared_from_this<packet_channel> {
   };
 
   void unsubscribe(std::uint64_t id) noexcept;
+  bool has_listener(std::uint64_t id) const noexcept;
   bool wanted() const noexcept { return !queue_.empty() || !listeners_.empty(); }
   void update_reading();
   void read();
