@@ -79,7 +79,45 @@ error_code open_unix(asio::io_context& io, const std::string& path, connection& 
   return {};
 }
 
+hci::le_connect_options le_options(const target_options& o, const hci::address& addr) {
+  hci::le_connect_options lo;
+  lo.peer = addr;
+  lo.type = o.addr_type == "public" ? hci::address_type::le_public : hci::address_type::le_random;
+  lo.adapter = o.adapter.empty() ? -1 : static_cast<int>(*parse_number(o.adapter.substr(3), 255));
+  lo.security = o.security;
+  lo.timeout = std::chrono::milliseconds(static_cast<long>(o.connect_timeout * 1000));
+  return lo;
+}
+
+void adopt_l2cap(const target_options& o, const hci::address& addr, seqpacket_socket s, connection& out) {
+  out.security = std::make_unique<hci::l2cap_security>(s.native_handle());
+  out.bearer = std::make_unique<att::bearer>(std::move(s));
+  out.description = addr.to_string() + " (" + o.addr_type + ")";
+}
+
 }  // namespace
+
+void async_open_target(asio::io_context& io, const target_options& o,
+                       std::function<void(error_code, connection, std::string)> done) {
+  auto addr = hci::address::parse(o.device);
+  if (!addr || o.device.rfind("unix:", 0) == 0 || o.device == "demo") {
+    connection c;
+    std::string message;
+    const error_code ec = open_target(io, o, c, message);
+    asio::post(io, [done = std::move(done), ec, c = std::make_shared<connection>(std::move(c)), message]() mutable {
+      done(ec, std::move(*c), message);
+    });
+    return;
+  }
+  const hci::le_connect_options lo = le_options(o, *addr);
+  hci::async_connect_le_att(io, lo, [o, lo, a = *addr, done = std::move(done)](error_code ec, seqpacket_socket s) {
+    connection c;
+    if (ec) return done(ec, std::move(c), hci::explain_connect_error(ec, lo));
+    adopt_l2cap(o, a, std::move(s), c);
+    c.bearer->set_security(c.security.get());
+    done({}, std::move(c), {});
+  });
+}
 
 error_code open_target(asio::io_context& io, const target_options& o, connection& out, std::string& message) {
   if (o.device.rfind("unix:", 0) == 0) {
@@ -99,17 +137,10 @@ error_code open_target(asio::io_context& io, const target_options& o, connection
     out.bearer = std::make_unique<att::bearer>(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[0]));
     out.description = "demo";
   } else if (auto addr = hci::address::parse(o.device)) {
-    hci::le_connect_options lo;
-    lo.peer = *addr;
-    lo.type = o.addr_type == "public" ? hci::address_type::le_public : hci::address_type::le_random;
-    lo.adapter = o.adapter.empty() ? -1 : static_cast<int>(*parse_number(o.adapter.substr(3), 255));
-    lo.security = o.security;
-    lo.timeout = std::chrono::milliseconds(static_cast<long>(o.connect_timeout * 1000));
+    const hci::le_connect_options lo = le_options(o, *addr);
     seqpacket_socket s(io);
     if (error_code ec = hci::connect_le_att(io, lo, s, message)) return ec;
-    out.security = std::make_unique<hci::l2cap_security>(s.native_handle());
-    out.bearer = std::make_unique<att::bearer>(std::move(s));
-    out.description = addr->to_string() + " (" + o.addr_type + ")";
+    adopt_l2cap(o, *addr, std::move(s), out);
   } else {
     message = "unknown device '" + o.device + "': use unix:/path, demo, sim or an address like AA:BB:CC:DD:EE:FF";
     return make_error_code(boost::system::errc::invalid_argument);

@@ -3,6 +3,7 @@
 // server with a small database), or a Bluetooth address (L2CAP LE, CID 4).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,14 @@ struct connection {
 };
 
 /// Connects. On failure returns an error and a one-line `message` for users.
+/// A Bluetooth address blocks the calling thread for up to --timeout (on a
+/// private loop, see hci::connect_le_att); async_open_target does not.
 error_code open_target(asio::io_context& io, const target_options& o, connection& out, std::string& message);
+
+/// The same on the io_context: an address connects with
+/// hci::async_connect_le_att (its own deadline); the other targets open at
+/// once. `done(ec, connection, message)` runs once, posted.
+void async_open_target(asio::io_context& io, const target_options& o,
+                       std::function<void(error_code, connection, std::string)> done);
 
 }  // namespace bandwire::tools
