@@ -42,6 +42,7 @@ packet_channel::~packet_channel() {
 error_code packet_channel::assign(const protocol& p, int fd) {
   error_code ec;
   socket_.assign(p, fd, ec);
+  if (!ec) socket_.non_blocking(true, ec);  // send_front's first try must not block
   return ec;
 }
 
@@ -173,6 +174,22 @@ void packet_channel::send_front() {
     if (ec || gen != self->generation_) return;
     self->finish_front(make_error_code(errc::command_timeout), {});
   });
+  // The command goes on the wire now, in the submitting call: the kernel
+  // queues raw HCI and mgmt commands without blocking, and a command sent
+  // just before the loop stops (Remove Advertising at shutdown) still
+  // reaches it. Only a full socket buffer waits for the loop.
+  error_code ec;
+  const std::size_t n = socket_.send(asio::buffer(*packet), 0, ec);
+  if (ec != asio::error::would_block) {
+    if (!ec && n != packet->size()) ec = asio::error::message_size;
+    if (ec) {
+      // Completed from the loop, like every other outcome.
+      asio::post(socket_.get_executor(), [self = shared_from_this(), gen, ec] {
+        if (gen == self->generation_) self->finish_front(ec, {});
+      });
+    }
+    return;
+  }
   socket_.async_send(asio::buffer(*packet), [self = shared_from_this(), gen, packet](error_code ec, std::size_t n) {
     if (gen != self->generation_) return;  // finished (or cancelled) meanwhile
     if (!ec && n != packet->size()) ec = asio::error::message_size;

@@ -6,6 +6,9 @@
 // those are the `rules` below (pure functions, no I/O).
 //
 // Invariants (tests/hci/hci_channel_test.cpp, tests/hci/mgmt_channel_test.cpp):
+//  * A command that can go out goes out inside the call that queued it (a
+//    non-blocking send; the kernel queues these without blocking), so one
+//    sent right before the loop stops still reaches the kernel.
 //  * One command is in flight at a time, later ones queue in order. Its
 //    deadline starts when it is sent; when it passes, the command completes
 //    with errc::command_timeout and the next one is sent. A late answer is
