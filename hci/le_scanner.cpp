@@ -49,6 +49,7 @@ bool transport_failure(const error_code& ec) {
 // The scan's steps, each continuing in the previous command's handler. Held
 // by shared_ptr from every callback, so the scanner may go away mid-scan.
 struct le_scanner::operation : std::enable_shared_from_this<operation> {
+  static constexpr std::size_t max_early = 1024;
   using done_handler = unique_function<void(error_code, scan_result)>;
 
   operation(std::shared_ptr<detail::packet_channel> c, scan_options o, std::chrono::steady_clock::duration d,
@@ -109,7 +110,12 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
     }
     if (ev.empty() || ev[0] != event_code::le_meta) return;
     if (!listening) {
-      early.emplace_back(ev.begin(), ev.end());
+      // Bounded: a controller that floods while a command waits costs at
+      // most max_early events of memory; the rest are counted, not kept.
+      if (early.size() < max_early)
+        early.emplace_back(ev.begin(), ev.end());
+      else
+        ++result.dropped;
       return;
     }
     deliver(ev);
@@ -123,7 +129,7 @@ struct le_scanner::operation : std::enable_shared_from_this<operation> {
     }
     if (const auto* r = std::get_if<le_advertising_reports>(&e))
       for (const adv_report& a : r->reports) {
-        if (cancelled) return;
+        if (cancelled || stopping) return;
         if (on_report) on_report(a);
       }
   }

@@ -18,8 +18,9 @@
 //    cancel().
 //  * stop() is the duration ending early: the same restore, success.
 //  * Reports that arrive while commands are in flight are delivered after
-//    `on_started`, in order; events that do not decode are counted, never
-//    fatal.
+//    `on_started`, in order (at most 1,024 events are kept; more are counted
+//    in `dropped`); events that do not decode are counted, never fatal.
+//  * No report is delivered after stop() or cancel() was called.
 #pragma once
 
 #include <chrono>
@@ -65,6 +66,7 @@ struct scan_result {
   scan_state state;
   bool started = false;        ///< scanning was on (or listened to) at some point
   std::size_t malformed = 0;   ///< events that did not decode
+  std::size_t dropped = 0;     ///< LE Meta events beyond the 1,024 kept while commands were in flight
   std::string message;         ///< one line on the failure when the error_code is set (not for a cancel)
   error_code stop_error;       ///< the restoring disable failed
   std::string stop_message;

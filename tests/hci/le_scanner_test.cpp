@@ -493,3 +493,21 @@ TEST_CASE("async_scan with use_future and use_awaitable") {
     CHECK(joined(c.finish()) == "");
   }
 }
+
+TEST_CASE("a controller flooding events while a command waits: 1,024 are kept, the rest counted") {
+  // 1,100 copies of a one-report event before the answer to the first command.
+  std::vector<std::string> flood(1100, marker);
+  flood.push_back(cc(0x1002, 0, supported(true, false)));
+  controller c({
+      {read_commands, flood},
+      {legacy_params, {cc(0x200b, 0)}},
+      {legacy_enable, {cc(0x200c, 0)}},
+      {legacy_disable, {cc(0x200c, 0)}},
+  });
+  scan_run s(c.host_fd());
+  s.run();  // the first kept marker stops the scan; the rest of the kept ones are not delivered
+  CHECK_FALSE(s.ec);
+  CHECK(s.result.dropped == 1100 - 1024);
+  CHECK(s.seen == std::vector<std::string>{"started"});
+  CHECK(joined(c.finish()) == "");
+}
