@@ -22,6 +22,8 @@
 //  * The core is held by shared_ptr from every operation in flight: the
 //    owning object may be destroyed at any time (its destructor closes the
 //    core, which fails what is pending).
+//  * Threading: one executor. Operations are started on the io_context's
+//    thread (or before it runs); handlers run there.
 //  * A listener is registered through a subscription, whose destructor
 //    unregisters it; a listener may drop its own (or any) subscription while
 //    it is being called.

@@ -247,6 +247,34 @@ TEST_CASE("hci_channel: close and destruction; a peer that goes away; bad input"
   }
 }
 
+TEST_CASE("hci_channel: junk from the controller while a command waits is skipped, never fatal") {
+  rig r;
+  outcome o;
+  int heard = 0;
+  subscription sub = r.ch->subscribe([&](error_code, bytes_view) { ++heard; });
+  r.ch->async_command(encode_reset(), 1h, o.handler());
+  // 300 packets of pseudo-random length (0..299) and content (a fixed LCG):
+  // truncated events, wrong indicators, lengths that lie, oversize packets.
+  std::uint32_t x = 12345;
+  auto next = [&] { return x = x * 1664525u + 1013904223u; };
+  for (int i = 0; i < 300; ++i) {
+    bytes b(next() % 300);
+    for (auto& v : b) v = static_cast<std::uint8_t>(next() >> 24);
+    if (!b.empty() && i % 2 == 0) b[0] = 0x04;  // half of them claim to be events
+    if (b.size() > 3 && i % 4 == 0) b[1] = 0x0e;  // a quarter look like Command Complete
+    if (b.empty()) b.push_back(0x04);
+    REQUIRE(::send(r.peer, b.data(), b.size(), 0) == static_cast<ssize_t>(b.size()));
+    while (r.io.poll() > 0) {
+    }
+  }
+  r.answer("04 0e 04 01 03 0c 00");
+  while (o.calls == 0) r.io.run_one();
+  CHECK_FALSE(o.ec);
+  CHECK(to_hex(o.rp) == "00");
+  CHECK(heard > 0);  // the event-looking ones reached the listener
+  CHECK(heard <= 150);
+}
+
 TEST_CASE("hci_channel: a listener may drop its own and another's subscription while being called") {
   rig r;
   int first = 0, second = 0;
@@ -269,14 +297,20 @@ TEST_CASE("hci_channel: use_future and use_awaitable") {
     rig r;
     auto work = asio::make_work_guard(r.io);
     std::thread t([&] { r.io.run(); });
-    auto f = r.ch->async_command(encode_reset(), asio::use_future);
+    // The channel lives on the loop's thread: operations start there.
+    auto start = [&](std::chrono::steady_clock::duration d) {
+      std::promise<std::future<std::vector<std::uint8_t>>> p;
+      asio::post(r.io, [&] { p.set_value(r.ch->async_command(encode_reset(), d, asio::use_future)); });
+      return p.get_future().get();
+    };
+    auto f = start(1h);
     // The peer answers once the command is there (a blocking read).
     std::uint8_t buf[16];
     REQUIRE(::recv(r.peer, buf, sizeof buf, 0) == 4);
     r.answer("04 0e 05 01 03 0c 00 7f");
     const std::vector<std::uint8_t> rp = f.get();
     CHECK(to_hex(rp) == "007f");
-    auto f2 = r.ch->async_command(encode_reset(), 1ms, asio::use_future);
+    auto f2 = start(1ms);
     CHECK_THROWS_AS(f2.get(), boost::system::system_error);
     work.reset();
     t.join();
