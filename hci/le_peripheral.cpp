@@ -48,13 +48,14 @@ struct step_runner : std::enable_shared_from_this<step_runner> {
   std::uint16_t index = 0;
   std::vector<mgmt_step> steps;
   std::size_t next = 0;
+  std::chrono::steady_clock::duration timeout{};
   unique_function<void(error_code, std::string)> done;
 
   void run() {
     if (next == steps.size()) return done({}, {});
     const mgmt_step& st = steps[next];
     if (st.error) return done(st.error, st.message);
-    ch->command(st.command, command_timeout, [self = shared_from_this()](error_code ec, std::vector<std::uint8_t>) {
+    ch->command(st.command, timeout, [self = shared_from_this()](error_code ec, std::vector<std::uint8_t>) {
       const mgmt_step& st = self->steps[self->next];
       if (ec && ec == st.tolerated) ec = {};
       if (ec) return self->done(ec, std::string(st.name) + " on hci" + std::to_string(self->index) + ": " + ec.message());
@@ -122,11 +123,12 @@ std::vector<mgmt_step> setup_peripheral_steps(const peripheral_config& c) {
 }
 
 void run_mgmt_steps(std::shared_ptr<detail::packet_channel> ch, std::uint16_t index, std::vector<mgmt_step> steps,
-                    unique_function<void(error_code, std::string)> done) {
+                    std::chrono::steady_clock::duration timeout, unique_function<void(error_code, std::string)> done) {
   auto r = std::make_shared<step_runner>();
   r->ch = std::move(ch);
   r->index = index;
   r->steps = std::move(steps);
+  r->timeout = timeout;
   r->done = std::move(done);
   r->run();
 }

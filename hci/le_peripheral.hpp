@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -49,17 +50,18 @@ std::vector<mgmt_step> start_advertising_steps(const peripheral_config& c);
 std::vector<mgmt_step> stop_advertising_steps(const peripheral_config& c);
 
 void run_mgmt_steps(std::shared_ptr<detail::packet_channel> ch, std::uint16_t index, std::vector<mgmt_step> steps,
-                    unique_function<void(error_code, std::string)> done);
+                    std::chrono::steady_clock::duration timeout, unique_function<void(error_code, std::string)> done);
 
 /// The async forms, on a mgmt_channel: each completes once with
 /// (error_code, std::string message naming the failed step); events that
 /// arrive meanwhile go to the channel's listeners (e.g. a pairing agent).
+/// Each command has the channel's command_timeout() as its deadline.
 template <class Token> auto async_run_steps(mgmt_channel& ch, std::uint16_t index, std::vector<mgmt_step> steps,
                                             Token&& token) {
   return detail::initiate_posted<void(error_code, std::string)>(
       std::forward<Token>(token), ch.get_executor(),
-      [core = ch.core(), index, steps = std::move(steps)](auto h) mutable {
-        run_mgmt_steps(std::move(core), index, std::move(steps), std::move(h));
+      [core = ch.core(), index, steps = std::move(steps), t = ch.command_timeout()](auto h) mutable {
+        run_mgmt_steps(std::move(core), index, std::move(steps), t, std::move(h));
       });
 }
 template <class Token> auto async_setup_peripheral(mgmt_channel& ch, const peripheral_config& c, Token&& token) {

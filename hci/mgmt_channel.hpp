@@ -49,6 +49,7 @@ class mgmt_channel {
   /// The deadline of commands sent without one (default 10 s: TCG guests
   /// and USB dongles take a while to power on).
   void set_command_timeout(std::chrono::steady_clock::duration d) noexcept { timeout_ = d; }
+  std::chrono::steady_clock::duration command_timeout() const noexcept { return timeout_; }
 
   /// Sends `packet` (a whole mgmt command, as mgmt::encode_* make it).
   template <class Token> auto async_command(bytes_view packet, std::chrono::steady_clock::duration timeout,

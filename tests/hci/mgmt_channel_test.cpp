@@ -269,6 +269,21 @@ TEST_CASE("async_setup_peripheral names the failing step; a public address is re
   }
 }
 
+TEST_CASE("async_start_advertising: a silent kernel ends at the channel's (injected) deadline") {
+  rig r;  // no answers
+  r.ch->set_command_timeout(1ms);
+  peripheral_config cfg;
+  cfg.index = 3;
+  bool done = false;
+  async_start_advertising(*r.ch, cfg, [&](error_code ec, std::string m) {
+    done = true;
+    CHECK(ec == errc::command_timeout);
+    CHECK(m.rfind("mgmt Add Advertising on hci3: ", 0) == 0);
+  });
+  r.run_until([&] { return done; });
+  CHECK(r.k->commands.size() == 1);
+}
+
 TEST_CASE("mgmt_channel: use_future and use_awaitable") {
   SUBCASE("use_future") {
     rig r;
