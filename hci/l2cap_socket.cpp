@@ -5,13 +5,12 @@
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 #include <bluetooth/l2cap.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace bandwire::hci {
@@ -59,9 +58,9 @@ error_code adapter_address(int index, address& out) {
   return {};
 }
 
-error_code connect_le_att(asio::io_context& io, const le_connect_options& o, seqpacket_socket& out,
-                          std::string& message) {
-  int fd = ::socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_CLOEXEC, BTPROTO_L2CAP);
+error_code prepare_le_att_socket(const le_connect_options& o, int& fd_out, sockaddr_l2& peer, std::string& message) {
+  fd_out = -1;
+  const int fd = ::socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_CLOEXEC, BTPROTO_L2CAP);
   if (fd < 0) {
     const int e = errno;
     message = explain(e, "socket");
@@ -93,34 +92,68 @@ error_code connect_le_att(asio::io_context& io, const le_connect_options& o, seq
     sec.level = static_cast<uint8_t>(o.security);
     if (::setsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, sizeof sec) < 0) return fail("set security");
   }
-  // Non-blocking connect bounded by our own timeout.
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  sockaddr_l2 peer{};
+  peer = sockaddr_l2{};
   peer.l2_family = AF_BLUETOOTH;
   peer.l2_cid = htobs(att_cid);
   peer.l2_bdaddr_type = static_cast<uint8_t>(o.type);
   const auto le = o.peer.le();
   std::memcpy(peer.l2_bdaddr.b, le.data(), 6);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof peer) < 0) {
-    if (errno != EINPROGRESS && errno != EAGAIN) return fail("connect");
-    pollfd p{fd, POLLOUT, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(o.timeout.count()));
-    if (r == 0) {
-      errno = ETIMEDOUT;
-      message = "connect to " + o.peer.to_string() + " timed out after " +
-                std::to_string(o.timeout.count() / 1000.0).substr(0, 4) +
-                " s: the device did not answer (out of range, off, or connected elsewhere)";
-      ::close(fd);
-      return sys_error(ETIMEDOUT);
-    }
-    if (r < 0) return fail("connect");
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      errno = err;
-      return fail("connect");
-    }
+  fd_out = fd;
+  return {};
+}
+
+std::string explain_connect_error(const error_code& ec, const le_connect_options& o) {
+  if (ec == asio::error::timed_out) {
+    char secs[16];
+    std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(o.timeout.count()) / 1000.0);
+    return "connect to " + o.peer.to_string() + " timed out after " + secs +
+           " s: the device did not answer (out of range, off, or connected elsewhere)";
+  }
+  if (ec == asio::error::operation_aborted) return "connect to " + o.peer.to_string() + " cancelled";
+  if (ec.category() == boost::system::system_category()) return explain(ec.value(), "connect");
+  return "connect: " + ec.message();
+}
+
+void le_connector::start(const le_connect_options& o, unique_function<void(error_code, seqpacket_socket)> h) {
+  int fd = -1;
+  sockaddr_l2 peer{};
+  message_->clear();
+  if (error_code ec = prepare_le_att_socket(o, fd, peer, *message_)) return h(ec, seqpacket_socket(io_));
+  connector_.async_connect(fd, asio::generic::seq_packet_protocol(AF_BLUETOOTH, BTPROTO_L2CAP),
+                           reinterpret_cast<const sockaddr*>(&peer), sizeof peer, o.timeout,
+                           [m = message_, o, h = std::move(h)](error_code ec, seqpacket_socket s) mutable {
+                             if (ec) *m = explain_connect_error(ec, o);
+                             h(ec, std::move(s));
+                           });
+}
+
+void start_connect_le_att(asio::io_context& io, const le_connect_options& o,
+                          unique_function<void(error_code, seqpacket_socket)> h) {
+  auto c = std::make_shared<le_connector>(io);
+  c->async_connect(o, [c, h = std::move(h)](error_code ec, seqpacket_socket s) mutable { h(ec, std::move(s)); });
+}
+
+error_code connect_le_att(asio::io_context& io, const le_connect_options& o, seqpacket_socket& out,
+                          std::string& message) {
+  // A private loop: the caller's io_context is not run from inside a call.
+  asio::io_context own;
+  le_connector c(own);
+  error_code result = asio::error::operation_aborted;
+  seqpacket_socket s(own);
+  c.async_connect(o, [&](error_code ec, seqpacket_socket connected) {
+    result = ec;
+    s = std::move(connected);
+  });
+  own.run();
+  if (result) {
+    message = c.message();
+    return result;
+  }
+  error_code ec;
+  const int fd = s.release(ec);
+  if (ec) {
+    message = "connect: " + ec.message();
+    return ec;
   }
   out = seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_BLUETOOTH, BTPROTO_L2CAP), fd);
   return {};

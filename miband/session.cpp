@@ -82,11 +82,35 @@ void session::drop_link() {
   conn_ = connection{};
 }
 
-error_code session::open_link(bool with_key) {
+// Every transport opens on the loop: sim and unix: at once, an address with
+// a non-blocking L2CAP connect racing its timeout (hci::async_connect_le_att).
+void session::open_link(bool with_key, unique_function<void(error_code)> done) {
   drop_link();
+  if (opts_.transport.device == "sim") {
+    const error_code ec = open_sim(with_key);
+    if (!ec) attach_link();
+    return asio::post(io_, [done = std::move(done), ec]() mutable { done(ec); });
+  }
   att::bearer::options bo;
   bo.clock = &clock_;
-  if (opts_.transport.device == "sim") {
+  auto c = std::make_shared<connection>();
+  async_open_transport(io_, opts_.transport, bo, *c,
+                       [this, c, alive = alive_, done = std::move(done)](error_code ec, std::string message) mutable {
+                         if (!*alive) return;  // the session is gone; its operations were aborted
+                         if (ec) {
+                           message_ = message;
+                           return done(make_error_code(errc::transport_failed));
+                         }
+                         conn_ = std::move(*c);
+                         attach_link();
+                         done({});
+                       });
+}
+
+error_code session::open_sim(bool with_key) {
+  att::bearer::options bo;
+  bo.clock = &clock_;
+  {
     if (opts_.sim_band) {
       sim_ = opts_.sim_band;
     } else if (!own_sim_) {
@@ -116,9 +140,11 @@ error_code session::open_link(bool with_key) {
         std::make_unique<att::bearer>(seqpacket_socket(io_, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[0]), bo);
     conn_.bearer->set_security(conn_.security.get());
     conn_.description = "sim";
-  } else if (open_transport(io_, opts_.transport, bo, conn_, message_)) {
-    return make_error_code(errc::transport_failed);
   }
+  return {};
+}
+
+void session::attach_link() {
   tap_reg_ = recorder_.attach(*conn_.bearer);
   close_reg_ = conn_.bearer->on_close([this](error_code reason) {
     if (stream_ && !stream_->stopping) on_link_lost(reason);
@@ -126,7 +152,6 @@ error_code session::open_link(bool with_key) {
   conn_.bearer->start();
   client_ = std::make_unique<gatt::client>(*conn_.bearer);
   band_ = std::make_unique<miband::band>(*client_, clock_);
-  return {};
 }
 
 std::optional<auth_key> session::key_for_auth(error_code& ec) {
@@ -145,7 +170,14 @@ std::optional<auth_key> session::key_for_auth(error_code& ec) {
 void session::connect(bool authenticate, done_fn done) {
   auto o = ops_.make<>(get_executor(), std::move(done));
   message_.clear();
-  if (error_code ec = open_link(authenticate)) return o->complete(ec);
+  open_link(authenticate, [this, o, authenticate](error_code ec) {
+    if (o->done()) return;
+    if (ec) return o->complete(ec);
+    discover_or_load(o, authenticate);
+  });
+}
+
+void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
   auto after_discovery = [this, o, authenticate]() {
     if (o->done()) return;
     watch_service_changed();

@@ -155,7 +155,10 @@ class session {
 
  private:
   struct stream_state;
-  error_code open_link(bool with_key);
+  void open_link(bool with_key, unique_function<void(error_code)> done);
+  error_code open_sim(bool with_key);
+  void attach_link();
+  void discover_or_load(std::shared_ptr<op<>> o, bool authenticate);
   void drop_link();
   void watch_service_changed();
   std::optional<auth_key> key_for_auth(error_code& ec);

@@ -57,6 +57,39 @@ error_code open_unix(asio::io_context& io, const std::string& path, const att::b
 
 }  // namespace
 
+namespace {
+hci::le_connect_options le_options(const transport_options& o, const hci::address& addr) {
+  hci::le_connect_options lo;
+  lo.peer = addr;
+  lo.type = o.addr_type == "public" ? hci::address_type::le_public : hci::address_type::le_random;
+  lo.adapter = o.adapter.empty() ? -1 : std::atoi(o.adapter.c_str() + 3);
+  lo.security = o.security;
+  lo.timeout = std::chrono::milliseconds(static_cast<long>(o.connect_timeout * 1000));
+  return lo;
+}
+}  // namespace
+
+void async_open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
+                          connection& out, std::function<void(error_code, std::string)> done) {
+  auto addr = hci::address::parse(o.device);
+  if (!addr || o.device.rfind("unix:", 0) == 0 || o.device == "demo") {
+    std::string message;
+    const error_code ec = open_transport(io, o, bearer_opts, out, message);
+    asio::post(io, [done = std::move(done), ec, message]() mutable { done(ec, message); });
+    return;
+  }
+  const hci::le_connect_options lo = le_options(o, *addr);
+  hci::async_connect_le_att(io, lo, [&out, o, lo, bearer_opts, a = *addr, done = std::move(done)](error_code ec,
+                                                                                               seqpacket_socket s) {
+    if (ec) return done(ec, hci::explain_connect_error(ec, lo));
+    out.security = std::make_unique<hci::l2cap_security>(s.native_handle());
+    out.bearer = std::make_unique<att::bearer>(std::move(s), bearer_opts);
+    out.description = a.to_string() + " (" + o.addr_type + ")";
+    out.bearer->set_security(out.security.get());
+    done({}, {});
+  });
+}
+
 error_code open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
                           connection& out, std::string& message) {
   if (o.device.rfind("unix:", 0) == 0) {
@@ -76,12 +109,7 @@ error_code open_transport(asio::io_context& io, const transport_options& o, cons
     out.bearer = std::make_unique<att::bearer>(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[0]), bearer_opts);
     out.description = "demo";
   } else if (auto addr = hci::address::parse(o.device)) {
-    hci::le_connect_options lo;
-    lo.peer = *addr;
-    lo.type = o.addr_type == "public" ? hci::address_type::le_public : hci::address_type::le_random;
-    lo.adapter = o.adapter.empty() ? -1 : std::atoi(o.adapter.c_str() + 3);
-    lo.security = o.security;
-    lo.timeout = std::chrono::milliseconds(static_cast<long>(o.connect_timeout * 1000));
+    const hci::le_connect_options lo = le_options(o, *addr);
     seqpacket_socket s(io);
     if (error_code ec = hci::connect_le_att(io, lo, s, message)) return ec;
     out.security = std::make_unique<hci::l2cap_security>(s.native_handle());

@@ -4,6 +4,7 @@
 // (an in-process GATT demo server) and a Bluetooth address (L2CAP LE, CID 4).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,5 +37,12 @@ struct connection {
 /// `bearer_opts` configures the bearer (clock, timeout).
 error_code open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
                           connection& out, std::string& message);
+
+/// The same on the io_context, never blocking it: an address connects with
+/// hci::async_connect_le_att (non-blocking connect racing the connect
+/// timeout); the other targets open at once. `done(ec, message)` runs once,
+/// posted; on success `out` holds the link. `out` must outlive the call.
+void async_open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
+                          connection& out, std::function<void(error_code, std::string)> done);
 
 }  // namespace bandwire::miband

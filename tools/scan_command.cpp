@@ -1,11 +1,10 @@
-// `bandwire scan`: LE scanning over a raw HCI socket (hci::le_scanner), one
-// line per device at the end, the Mi Band 2 marked. Legacy or extended
-// scanning is chosen from the controller's supported commands; scanning that
-// was already on is listened to and left on; Ctrl-C ends the scan early and
-// still restores the controller.
-#include <sys/signalfd.h>
+// `bandwire scan`: LE scanning over a raw HCI channel (hci::le_scanner) on an
+// io_context, one line per device at the end, the Mi Band 2 marked. Legacy
+// or extended scanning is chosen from the controller's supported commands;
+// scanning that was already on is listened to and left on; Ctrl-C or SIGTERM
+// (an asio::signal_set on the same loop) ends the scan early and still
+// restores the controller.
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +17,9 @@
 #include <vector>
 
 #include "hci/adv_data.hpp"
+#include "hci/hci_channel.hpp"
 #include "hci/hci_socket.hpp"
+#include "hci/le_scanner.hpp"
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
@@ -67,34 +68,6 @@ std::string type_name(std::uint8_t t) {
     default: return "type" + std::to_string(t);
   }
 }
-
-// Blocks SIGINT/SIGTERM and turns them into a readable descriptor, restored
-// on destruction.
-class signal_fd {
- public:
-  signal_fd() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (::sigprocmask(SIG_BLOCK, &set, &old_) == 0) {
-      blocked_ = true;
-      fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    }
-  }
-  ~signal_fd() {
-    if (fd_ >= 0) ::close(fd_);
-    if (blocked_) ::sigprocmask(SIG_SETMASK, &old_, nullptr);
-  }
-  signal_fd(const signal_fd&) = delete;
-  signal_fd& operator=(const signal_fd&) = delete;
-  int fd() const noexcept { return fd_; }
-
- private:
-  sigset_t old_{};
-  bool blocked_ = false;
-  int fd_ = -1;
-};
 
 int choose_adapter(const args& a, int& index, std::string& error) {
   if (auto name = a.get("--adapter")) {
@@ -149,32 +122,23 @@ int run_scan(const std::vector<std::string>& argv) {
     return rc;
   }
 
-  hci::hci_socket sock;
-  if (hci::hci_socket::open(index, sock, message)) {
+  asio::io_context io;
+  hci::hci_channel channel(io);
+  if (channel.open(index, message)) {
     std::fprintf(stderr, "bandwire: %s\n", message.c_str());
     return exit_connect;
   }
-  signal_fd signals;
-  sock.set_cancel_fd(signals.fd());
 
   hci::scan_options o;
   o.params.type = a.has("--passive") ? hci::scan_type::passive : hci::scan_type::active;
   o.mode = a.has("--legacy") ? hci::scan_mode::legacy : a.has("--extended") ? hci::scan_mode::extended
                                                                              : hci::scan_mode::automatic;
-  hci::le_scanner scanner(sock);
-  if (auto ec = scanner.start(o, message)) {
-    std::fprintf(stderr, "bandwire: hci%d: %s\n", index, message.c_str());
-    const bool access = ec.category() == boost::system::system_category() &&
-                        (ec.value() == EPERM || ec.value() == EACCES || ec.value() == ENETDOWN);
-    return access ? exit_connect : exit_failed;
-  }
-  std::fprintf(stderr, "bandwire: scanning on hci%d for %.1f s (%s; %s)\n", index, duration,
-               a.has("--passive") ? "passive" : "active", scanner.state().note.c_str());
-
+  o.on_started = [&](const hci::scan_state& st) {
+    std::fprintf(stderr, "bandwire: scanning on hci%d for %.1f s (%s; %s)\n", index, duration,
+                 a.has("--passive") ? "passive" : "active", st.note.c_str());
+  };
   std::map<std::string, device> devices;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(std::llround(duration * 1000)));
-  const auto run_ec = scanner.run(deadline, [&](const hci::adv_report& r) {
+  auto on_report = [&](const hci::adv_report& r) {
     device& d = devices[r.addr.to_string() + "/" + std::to_string(r.address_type)];
     d.addr = r.addr;
     d.address_type = r.address_type;
@@ -182,10 +146,34 @@ int run_scan(const std::vector<std::string>& argv) {
     if (r.rssi != hci::rssi_unavailable && (d.rssi == hci::rssi_unavailable || r.rssi > d.rssi)) d.rssi = r.rssi;
     if (r.connectable()) d.connectable = true;
     if (!r.data.empty() && d.payloads.size() < 16) d.payloads.emplace(r.data.begin(), r.data.end());
+  };
+
+  hci::le_scanner scanner(channel);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](error_code ec, int) {
+    if (!ec) scanner.cancel();  // the scanner still restores the controller
   });
-  std::string stop_message;
-  const auto stop_ec = scanner.stop(stop_message);
-  const bool interrupted = run_ec == boost::system::errc::operation_canceled;
+  error_code scan_ec;
+  hci::scan_result result;
+  scanner.async_scan(std::move(o), std::chrono::milliseconds(static_cast<long long>(std::llround(duration * 1000))),
+                     on_report, [&](error_code ec, hci::scan_result r) {
+                       scan_ec = ec;
+                       result = std::move(r);
+                       signals.cancel();
+                     });
+  io.run();
+
+  const bool interrupted = scan_ec == asio::error::operation_aborted;
+  if (!result.started) {
+    if (interrupted) {
+      std::fprintf(stderr, "bandwire: hci%d: interrupted before scanning started\n", index);
+      return exit_failed;
+    }
+    std::fprintf(stderr, "bandwire: hci%d: %s\n", index, result.message.c_str());
+    const bool access = scan_ec.category() == boost::system::system_category() &&
+                        (scan_ec.value() == EPERM || scan_ec.value() == EACCES || scan_ec.value() == ENETDOWN);
+    return access ? exit_connect : exit_failed;
+  }
 
   // Strongest first.
   std::vector<const device*> order;
@@ -232,16 +220,14 @@ int run_scan(const std::vector<std::string>& argv) {
     }
   }
   std::fprintf(stderr, "bandwire: %zu device(s), %zu Mi Band 2%s%s\n", devices.size(), bands,
-               interrupted ? " (interrupted)" : "", scanner.malformed() ? " (some events were malformed)" : "");
-  if (stop_ec) std::fprintf(stderr, "bandwire: could not stop the scan: %s\n", stop_message.c_str());
-  if (run_ec && !interrupted) {
-    const std::string why = run_ec.category() == boost::system::system_category()
-                                ? hci::explain_errno(run_ec.value(), "read events")
-                                : run_ec.message();
-    std::fprintf(stderr, "bandwire: scan ended early: %s\n", why.c_str());
+               interrupted ? " (interrupted)" : "", result.malformed ? " (some events were malformed)" : "");
+  if (result.stop_error)
+    std::fprintf(stderr, "bandwire: could not stop the scan: %s\n", result.stop_message.c_str());
+  if (scan_ec && !interrupted) {
+    std::fprintf(stderr, "bandwire: scan ended early: %s\n", result.message.c_str());
     return exit_failed;
   }
-  return stop_ec ? exit_failed : exit_ok;
+  return result.stop_error ? exit_failed : exit_ok;
 }
 
 }  // namespace bandwire::tools

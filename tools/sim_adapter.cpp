@@ -43,14 +43,14 @@ hci::peripheral_config miband2_peripheral(std::uint16_t index, const hci::addres
 
 sim_adapter::sim_adapter(asio::io_context& io, miband::virtual_band& band, std::uint16_t index,
                          const hci::address& identity)
-    : io_(io), band_(band), cfg_(miband2_peripheral(index, identity)), listener_(io), idle_timer_(io) {}
+    : io_(io), band_(band), cfg_(miband2_peripheral(index, identity)), mgmt_(io), listener_(io), idle_timer_(io) {}
 
 sim_adapter::~sim_adapter() { stop(); }
 
 int sim_adapter::start() {
   const std::string hci = "hci" + std::to_string(cfg_.index);
   std::string message;
-  if (hci::mgmt::socket::open(mgmt_, message)) {
+  if (mgmt_.open(message)) {
     std::fprintf(stderr, "bandwire sim: %s\n", message.c_str());
     return exit_connect;
   }
@@ -68,9 +68,14 @@ int sim_adapter::start() {
   });
   agent_->start();
 
-  if (hci::setup_peripheral(mgmt_, cfg_, message)) {
-    std::fprintf(stderr, "bandwire sim: cannot advertise on %s: %s\n", hci.c_str(), message.c_str());
-    return exit_connect;
+  // The loop does not run yet, so the setup waits on a socket of its own
+  // (the agent's socket hears its pairing requests, as always).
+  {
+    hci::mgmt::socket setup;
+    if (hci::mgmt::socket::open(setup, message) || hci::setup_peripheral(setup, cfg_, message)) {
+      std::fprintf(stderr, "bandwire sim: cannot advertise on %s: %s\n", hci.c_str(), message.c_str());
+      return exit_connect;
+    }
   }
   // The kernel matches the listener against the link's local identity: the
   // static address, type random, now that BR/EDR is off.
@@ -117,12 +122,16 @@ void sim_adapter::readvertise_when_idle(int polls_left) {
     });
     return;
   }
-  std::string message;
-  // Pairing requests that arrive meanwhile reach the agent on its own socket.
-  if (hci::start_advertising(mgmt_, cfg_, message))
-    std::fprintf(stderr, "bandwire sim: cannot advertise again: %s\n", message.c_str());
-  else
-    std::fprintf(stderr, "bandwire sim: advertising again\n");
+  // On the loop: the band keeps serving while the kernel answers. Pairing
+  // requests that arrive meanwhile reach the agent on its own socket.
+  hci::async_start_advertising(mgmt_, cfg_, [this, alive = std::weak_ptr<int>(alive_)](error_code ec,
+                                                                                       std::string message) {
+    if (alive.expired() || ec == asio::error::operation_aborted || stopped_) return;
+    if (ec)
+      std::fprintf(stderr, "bandwire sim: cannot advertise again: %s\n", message.c_str());
+    else
+      std::fprintf(stderr, "bandwire sim: advertising again\n");
+  });
 }
 
 void sim_adapter::stop() {
@@ -132,8 +141,8 @@ void sim_adapter::stop() {
   idle_timer_.cancel();
   if (agent_) agent_->stop();
   if (mgmt_.is_open()) {
-    std::string message;
-    hci::stop_advertising(mgmt_, cfg_, message);
+    mgmt_.cancel();  // a re-advertise in flight is moot
+    hci::async_stop_advertising(mgmt_, cfg_, [](error_code, std::string) {});
   }
 }
 

@@ -14,6 +14,7 @@
 #include "hci/address.hpp"
 #include "hci/l2cap_listener.hpp"
 #include "hci/le_peripheral.hpp"
+#include "hci/mgmt_channel.hpp"
 #include "hci/pairing_agent.hpp"
 #include "miband/virtual_band.hpp"
 
@@ -33,9 +34,11 @@ class sim_adapter {
   sim_adapter& operator=(const sim_adapter&) = delete;
 
   /// Takes over the adapter, starts the agent and the listener. Prints what
-  /// failed; returns an exit code, or -1 when serving.
+  /// failed; returns an exit code, or -1 when serving. Called before the
+  /// loop runs: the setup waits for the kernel here (nothing else can stall).
   int start();
-  /// Stops accepting and advertising.
+  /// Stops accepting and advertising (Remove Advertising goes out at once,
+  /// its answer is not waited for).
   void stop();
   /// The band's connection ended: advertise again once the LE link is gone.
   void link_closed();
@@ -47,11 +50,12 @@ class sim_adapter {
   asio::io_context& io_;
   miband::virtual_band& band_;
   hci::peripheral_config cfg_;
-  hci::mgmt::socket mgmt_;
+  hci::mgmt_channel mgmt_;  ///< commands on the loop (re-advertising, stop)
   std::unique_ptr<hci::pairing_agent> agent_;
   hci::l2cap_listener listener_;
   asio::steady_timer idle_timer_;
   bool stopped_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  ///< handlers check it before touching this
 };
 
 }  // namespace bandwire::tools

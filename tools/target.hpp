@@ -2,6 +2,7 @@
 // themselves are the library's: miband/transport.hpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
