@@ -70,17 +70,17 @@ hci::le_connect_options le_options(const transport_options& o, const hci::addres
 }  // namespace
 
 void async_open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
-                          connection& out, std::function<void(error_code, std::string)> done) {
+                          connection& out, unique_function<void(error_code, std::string)> done) {
   auto addr = hci::address::parse(o.device);
   if (!addr || o.device.rfind("unix:", 0) == 0 || o.device == "demo") {
     std::string message;
     const error_code ec = open_transport(io, o, bearer_opts, out, message);
-    asio::post(io, [done = std::move(done), ec, message]() mutable { done(ec, message); });
+    asio::post(io, [done = std::move(done), ec, message]() mutable { done(ec, std::move(message)); });
     return;
   }
   const hci::le_connect_options lo = le_options(o, *addr);
   hci::async_connect_le_att(io, lo, [&out, o, lo, bearer_opts, a = *addr, done = std::move(done)](error_code ec,
-                                                                                               seqpacket_socket s) {
+                                                                                               seqpacket_socket s) mutable {
     if (ec) return done(ec, hci::explain_connect_error(ec, lo));
     out.security = std::make_unique<hci::l2cap_security>(s.native_handle());
     out.bearer = std::make_unique<att::bearer>(std::move(s), bearer_opts);

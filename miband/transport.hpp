@@ -10,6 +10,7 @@
 
 #include "att/bearer.hpp"
 #include "common/asio.hpp"
+#include "common/unique_function.hpp"
 
 namespace bandwire::miband {
 
@@ -43,6 +44,6 @@ error_code open_transport(asio::io_context& io, const transport_options& o, cons
 /// timeout); the other targets open at once. `done(ec, message)` runs once,
 /// posted; on success `out` holds the link. `out` must outlive the call.
 void async_open_transport(asio::io_context& io, const transport_options& o, const att::bearer::options& bearer_opts,
-                          connection& out, std::function<void(error_code, std::string)> done);
+                          connection& out, unique_function<void(error_code, std::string)> done);
 
 }  // namespace bandwire::miband
