@@ -10,21 +10,14 @@
 
 #include "hci/hci_socket.hpp"
 #include "hci/system_check.hpp"
-#include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
+#include "tools/option_set.hpp"
 #include "tools/output.hpp"
 
 namespace bandwire::tools {
 
 namespace {
-
-constexpr const char* doctor_help = R"(usage: bandwire doctor
-
-Check this machine for what bandwire needs: kernel Bluetooth support, adapters
-and their state, rfkill, a running bluetoothd, and this process's capabilities
-(CAP_NET_ADMIN, CAP_NET_RAW). Prints what to do about each problem.
-)";
 
 constexpr const char* setcap_fix = "sudo setcap cap_net_admin,cap_net_raw+ep \"$(command -v bandwire)\", or run as root";
 
@@ -48,17 +41,14 @@ class report {
 
 }  // namespace
 
-int run_doctor(const std::vector<std::string>& argv) {
-  args a(argv, {}, {"--help"});
-  if (a.has("--help")) {
-    std::fputs(doctor_help, stdout);
-    return exit_ok;
-  }
-  if (!a.ok() || !a.positional().empty()) {
-    std::fprintf(stderr, "bandwire doctor: %s (see bandwire doctor --help)\n",
-                 a.ok() ? "unexpected argument" : a.error().c_str());
-    return exit_usage;
-  }
+void declare_doctor(option_set& o) {
+  o.usage("doctor").description(
+      "Check this machine for what bandwire needs: kernel Bluetooth support, adapters\n"
+      "and their state, rfkill, a running bluetoothd, and this process's capabilities\n"
+      "(CAP_NET_ADMIN, CAP_NET_RAW). Prints what to do about each problem.");
+}
+
+int run_doctor(const args&) {
   report r;
 
   // 1. Kernel support.
