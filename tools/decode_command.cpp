@@ -19,8 +19,9 @@ bool read_file(const std::string& path, std::vector<std::uint8_t>& file) {
   if (!f) return false;
   std::uint8_t buf[65536];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) file.insert(file.end(), buf, buf + n);
+  const bool ok = !std::ferror(f);  // a directory opens, then fails to read (EISDIR)
   std::fclose(f);
-  return true;
+  return ok;
 }
 
 // One controller's view only: otherwise a capture of two local controllers
