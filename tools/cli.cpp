@@ -1,6 +1,7 @@
 // The `bandwire` command line: the main help from the command table, CLI11
 // parsing into the chosen command's options, and usage errors as one line
 // with exit status 2.
+#include <algorithm>
 #include <cstdio>
 
 #include "tools/command_table.hpp"

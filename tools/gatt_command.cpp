@@ -1,9 +1,7 @@
 // `bandwire gatt`: the generic GATT explorer (what gatttool offered) over any
 // transport. Each subcommand is one short coroutine over gatt::client.
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <optional>
 
 #include <boost/asio/redirect_error.hpp>

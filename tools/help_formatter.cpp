@@ -1,5 +1,7 @@
 #include "tools/help_formatter.hpp"
 
+#include <algorithm>
+
 namespace bandwire::tools {
 
 namespace {
