@@ -25,7 +25,8 @@ target_pkgs=(libmbedtls-dev libmbedcrypto7)
 
 scripts/deps.sh --cross >&2
 
-if [[ -f $sysroot/.complete ]]; then
+# (A sysroot made before CLI11 was needed lacks CLI11.pc: made again.)
+if [[ -f $sysroot/.complete && -f $sysroot/usr/lib/pkgconfig/CLI11.pc ]]; then
   echo "cross-sysroot: using cached $sysroot ($(cat "$sysroot/.complete"))" >&2
   echo "$sysroot"
   exit 0
@@ -60,7 +61,7 @@ libdir=$sysroot/usr/lib/$triple
 [[ -f $libdir/libmbedcrypto.a ]] || { echo "cross-sysroot: no libmbedcrypto.a in $libdir" >&2; exit 1; }
 
 # Host headers that are the same for every architecture.
-for h in boost bluetooth doctest; do
+for h in boost bluetooth doctest CLI; do
   [[ -e /usr/include/$h ]] || { echo "cross-sysroot: /usr/include/$h missing (run scripts/deps.sh)" >&2; exit 1; }
   ln -sfn "/usr/include/$h" "$sysroot/usr/include/$h"
 done
@@ -90,6 +91,14 @@ prefix=$sysroot/usr
 Name: doctest
 Description: doctest (header-only, from the host)
 Version: $(dpkg-query -W -f='${Version}' doctest-dev | sed 's/-.*//')
+Cflags: -I\${prefix}/include
+PC
+
+cat >"$pc/CLI11.pc" <<PC
+prefix=$sysroot/usr
+Name: CLI11
+Description: CLI11 (header-only, from the host)
+Version: $(dpkg-query -W -f='${Version}' libcli11-dev | sed 's/+.*//; s/-.*//')
 Cflags: -I\${prefix}/include
 PC
 

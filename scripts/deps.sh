@@ -2,7 +2,7 @@
 # Installs bandwire's build and test dependencies from Debian 12's packages.
 # Skips apt-get entirely when everything is already present.
 set -euo pipefail
-pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev)
+pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
   pkgs+=(clang libclang-rt-14-dev tshark)

@@ -9,30 +9,14 @@
 #include <vector>
 
 #include "hci/hci_socket.hpp"
-#include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
+#include "tools/option_set.hpp"
 #include "tools/output.hpp"
 
 namespace bandwire::tools {
 
 namespace {
-
-constexpr const char* adapters_help = R"(usage: bandwire adapters [--json]
-
-List the local Bluetooth adapters: index, address, up or down, LE and BR/EDR
-support, bus. Exit status 3 when the kernel has no Bluetooth.
-)";
-
-constexpr const char* adapter_help = R"(usage: bandwire adapter up|reset [--adapter hciN] [--force]
-
-  up      bring the adapter up (HCIDEVUP); needs CAP_NET_ADMIN
-  reset   reset the controller (HCIDEVRESET); needs CAP_NET_ADMIN. Refused while
-          the adapter has open connections, unless --force.
-
---adapter defaults to hci0. Exit status: 0 done, 1 refused or failed,
-2 bad usage, 3 no kernel Bluetooth, no such adapter, or no permission.
-)";
 
 std::string features(const hci::adapter_info& a) {
   std::string s;
@@ -43,17 +27,14 @@ std::string features(const hci::adapter_info& a) {
 
 }  // namespace
 
-int run_adapters(const std::vector<std::string>& argv) {
-  args a(argv, {}, {"--json", "--help"});
-  if (a.has("--help")) {
-    std::fputs(adapters_help, stdout);
-    return exit_ok;
-  }
-  if (!a.ok() || !a.positional().empty()) {
-    std::fprintf(stderr, "bandwire adapters: %s (see bandwire adapters --help)\n",
-                 a.ok() ? "unexpected argument" : a.error().c_str());
-    return exit_usage;
-  }
+void declare_adapters(option_set& o) {
+  o.usage("adapters [--json]")
+      .description("List the local Bluetooth adapters: index, address, up or down, LE and BR/EDR\n"
+                   "support, bus. Exit status 3 when the kernel has no Bluetooth.")
+      .flag("--json", "one JSON object per adapter");
+}
+
+int run_adapters(const args& a) {
   std::vector<hci::adapter_info> list;
   std::string message;
   if (hci::list_adapters(list, message)) {
@@ -82,15 +63,21 @@ int run_adapters(const std::vector<std::string>& argv) {
   return exit_ok;
 }
 
-int run_adapter(const std::vector<std::string>& argv) {
-  args a(argv, {"--adapter"}, {"--force", "--help"});
-  if (a.has("--help")) {
-    std::fputs(adapter_help, stdout);
-    return exit_ok;
-  }
-  if (!a.ok() || a.positional().size() != 1 || (a.positional()[0] != "up" && a.positional()[0] != "reset")) {
-    std::fprintf(stderr, "bandwire adapter: %s (see bandwire adapter --help)\n",
-                 !a.ok() ? a.error().c_str() : "expected `up` or `reset`");
+void declare_adapter(option_set& o) {
+  o.usage("adapter up|reset [--adapter hciN] [--force]")
+      .description("  up      bring the adapter up (HCIDEVUP); needs CAP_NET_ADMIN\n"
+                   "  reset   reset the controller (HCIDEVRESET); needs CAP_NET_ADMIN. Refused while\n"
+                   "          the adapter has open connections, unless --force.")
+      .positionals()
+      .value("--adapter", "hciN", "the adapter (default hci0)")
+      .flag("--force", "reset even while the adapter has connections")
+      .footer("Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 no kernel Bluetooth,\n"
+              "no such adapter, or no permission.");
+}
+
+int run_adapter(const args& a) {
+  if (a.positional().size() != 1 || (a.positional()[0] != "up" && a.positional()[0] != "reset")) {
+    std::fprintf(stderr, "bandwire adapter: expected `up` or `reset` (see bandwire adapter --help)\n");
     return exit_usage;
   }
   int index = 0;

@@ -9,36 +9,27 @@
 #include <vector>
 
 #include "hci/pairing_agent.hpp"
-#include "tools/args.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_set.hpp"
 
 namespace bandwire::tools {
 
-namespace {
-constexpr const char* agent_help = R"(usage: bandwire agent [options]
+void declare_agent(option_set& o) {
+  o.usage("agent [options]")
+      .description("Answers the kernel's pairing confirmations so that LE pairing (Just Works,\n"
+                   "e.g. `bandwire info --device ADDRESS --security medium`) works without\n"
+                   "bluetoothd. Numeric comparison requests are refused unless --accept-numeric.\n"
+                   "Runs until Ctrl-C, SIGTERM or --duration; needs CAP_NET_ADMIN.")
+      .value("--adapter", "hciN", "answer only for this adapter (default: every adapter)")
+      .flag("--accept-numeric", "also accept numeric comparison (hint 0) without showing it")
+      .value("--duration", "S", "stop after S seconds");
+}
 
-Answers the kernel's pairing confirmations so that LE pairing (Just Works,
-e.g. `bandwire info --device ADDRESS --security medium`) works without
-bluetoothd. Numeric comparison requests are refused unless --accept-numeric.
-Runs until Ctrl-C, SIGTERM or --duration; needs CAP_NET_ADMIN.
-
-  --adapter hciN         answer only for this adapter (default: every adapter)
-  --accept-numeric       also accept numeric comparison (hint 0) without showing it
-  --duration S           stop after S seconds
-)";
-}  // namespace
-
-int run_agent(const std::vector<std::string>& argv) {
-  args a(argv, {"--adapter", "--duration"}, {"--help", "--accept-numeric"});
-  if (a.has("--help")) {
-    std::fputs(agent_help, stdout);
-    return exit_ok;
-  }
+int run_agent(const args& a) {
   auto usage = [](const std::string& m) {
     std::fprintf(stderr, "bandwire agent: %s (see bandwire agent --help)\n", m.c_str());
     return exit_usage;
   };
-  if (!a.ok()) return usage(a.error());
   if (!a.positional().empty()) return usage("unexpected argument '" + a.positional()[0] + "'");
   std::optional<std::uint16_t> index;
   if (auto ad = a.get("--adapter")) {

@@ -5,42 +5,9 @@
 
 namespace bandwire::tools {
 
-args::args(std::vector<std::string> argv, std::set<std::string> with_value, std::set<std::string> flags) {
-  bool only_positional = false;
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    std::string a = argv[i];
-    if (only_positional || a.size() < 2 || a[0] != '-' || (a[1] != '-' && a != "-h")) {
-      positional_.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      only_positional = true;
-      continue;
-    }
-    if (a == "-h") a = "--help";
-    std::string name = a, value;
-    bool inline_value = false;
-    if (auto eq = a.find('='); eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      inline_value = true;
-    }
-    if (with_value.count(name)) {
-      if (!inline_value) {
-        if (i + 1 >= argv.size()) {
-          error_ = "option " + name + " needs a value";
-          return;
-        }
-        value = argv[++i];
-      }
-      values_[name].push_back(value);
-    } else if (flags.count(name) && !inline_value) {
-      flags_set_.insert(name);
-    } else {
-      error_ = "unknown option " + name;
-      return;
-    }
-  }
+void args::add(const std::string& opt, std::vector<std::string> values) {
+  given_.insert(opt);
+  if (!values.empty()) values_[opt] = std::move(values);
 }
 
 std::optional<std::string> args::get(const std::string& opt) const {
@@ -60,6 +27,14 @@ std::optional<unsigned long> parse_number(const std::string& s, unsigned long ma
   char* end = nullptr;
   const unsigned long v = std::strtoul(s.c_str(), &end, 0);
   if (errno != 0 || end == s.c_str() || *end != '\0' || v > max) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_seconds(const std::string& s, double max) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  // !(v > 0) also rejects NaN; v <= max rejects infinity.
+  if (s.empty() || end == s.c_str() || *end != '\0' || !(v > 0) || !(v <= max)) return std::nullopt;
   return v;
 }
 

@@ -1,5 +1,7 @@
-// A small command-line parser: options with or without a value, the rest
-// positional. Unknown options are errors, never ignored.
+// What a command's handler reads: the values of its options and its
+// positional arguments after CLI11 has parsed the command line
+// (tools/option_set.hpp declares them, tools/cli.cpp parses). Kept free of
+// CLI11's headers so a handler's file compiles without them.
 #pragma once
 
 #include <map>
@@ -12,25 +14,27 @@ namespace bandwire::tools {
 
 class args {
  public:
-  /// `with_value`: options that take a value ("--device X" or "--device=X");
-  /// `flags`: options without one. Repeated value options accumulate.
-  args(std::vector<std::string> argv, std::set<std::string> with_value, std::set<std::string> flags);
+  /// One option's values (every occurrence, in order), or a flag when empty.
+  void add(const std::string& opt, std::vector<std::string> values);
+  void add_positional(std::string value) { positional_.push_back(std::move(value)); }
 
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  bool has(const std::string& opt) const { return values_.count(opt) || flags_set_.count(opt); }
+  bool has(const std::string& opt) const { return given_.count(opt) != 0; }
+  /// The last value given (a repeated option's last occurrence wins).
   std::optional<std::string> get(const std::string& opt) const;
+  /// Every value given, for options that accumulate (gatt --subscribe).
   std::vector<std::string> all(const std::string& opt) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::map<std::string, std::vector<std::string>> values_;
-  std::set<std::string> flags_set_;
+  std::set<std::string> given_;
   std::vector<std::string> positional_;
-  std::string error_;
 };
 
 /// "0x001f", "31" -> 31; fails outside [0, max].
 std::optional<unsigned long> parse_number(const std::string& s, unsigned long max);
+
+/// "2.5" -> 2.5 seconds: the whole text a finite number in (0, max].
+std::optional<double> parse_seconds(const std::string& s, double max = 86400);
 
 }  // namespace bandwire::tools

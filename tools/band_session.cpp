@@ -8,51 +8,39 @@
 #include "miband/uuids.hpp"
 #include "tools/await.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_set.hpp"
 
 namespace bandwire::tools {
 
 using namespace std::chrono_literals;
 
-std::set<std::string> band_value_options() {
-  auto s = target_value_options;
-  s.insert({"--state-dir", "--key-file", "--auth-flag", "--speed", "--btsnoop", "--sim-tap", "--sim-drop-after"});
-  return s;
+void declare_band_options(option_set& o) {
+  o.group("DEVICE OPTIONS (every band command)");
+  declare_target_options(o, "sim (an in-process virtual Mi Band 2), unix:/path (a band\n"
+                            "served by `bandwire sim --listen unix:/path`), or the band's\n"
+                            "address AA:BB:CC:DD:EE:FF (random address type by default)");
+  o.value("--state-dir", "DIR", "keys and GATT cache (default $XDG_STATE_HOME/bandwire,\n"
+                                "else ~/.local/state/bandwire)")
+      .value("--key-file", "FILE", "the band's key, 32 hex digits (else $BANDWIRE_KEY, else the\n"
+                                   "key `bandwire pair` stored for this device)")
+      .value("--auth-flag", "0|8", "the auth flag byte: 0 as Mi Fit (default), 8 as Gadgetbridge")
+      .flag("--refresh", "ignore the cached GATT database and rediscover")
+      .value("--btsnoop", "FILE", "record the session's ATT traffic as a btsnoop file\n"
+                                  "(Wireshark/tshark open it); the bound key is masked")
+      .flag("--show-secrets", "do not mask the key in recordings")
+      .flag("--json", "one JSON object per output line")
+      .value("--speed", "N", "with --device sim only: run all protocol timings N times faster")
+      .value("--sim-tap", "T", "with --device sim only: accept (default), refuse or none,\n"
+                               "what the simulated user does when asked to tap the band")
+      .value("--sim-drop-after", "S", "with --device sim only: the band drops each link after S\n"
+                                      "seconds (band time), to watch reconnection");
 }
-std::set<std::string> band_flags() { return {"--json", "--help", "--refresh", "--show-secrets"}; }
-
-const char* band_common_help = R"(DEVICE OPTIONS (every band command):
-  --device TARGET        sim (an in-process virtual Mi Band 2), unix:/path (a band
-                         served by `bandwire sim --listen unix:/path`), or the band's
-                         address AA:BB:CC:DD:EE:FF (random address type by default)
-  --addr-type T          random (default) or public
-  --adapter hciN         local adapter for a Bluetooth address
-  --timeout S            connect timeout in seconds (default 10)
-  --state-dir DIR        keys and GATT cache (default $XDG_STATE_HOME/bandwire,
-                         else ~/.local/state/bandwire)
-  --key-file FILE        the band's key, 32 hex digits (else $BANDWIRE_KEY, else the
-                         key `bandwire pair` stored for this device)
-  --auth-flag 0|8        the auth flag byte: 0 as Mi Fit (default), 8 as Gadgetbridge
-  --refresh              ignore the cached GATT database and rediscover
-  --btsnoop FILE         record the session's ATT traffic as a btsnoop file
-                         (Wireshark/tshark open it); the bound key is masked
-  --show-secrets         do not mask the key in recordings
-  --json                 one JSON object per output line
-  --speed N              with --device sim only: run all protocol timings N times faster
-  --sim-tap T            with --device sim only: accept (default), refuse or none,
-                         what the simulated user does when asked to tap the band
-  --sim-drop-after S     with --device sim only: the band drops each link after S
-                         seconds (band time), to watch reconnection
-)";
 
 band_session::band_session(const args& args_) : a(args_) {}
 
 band_session::~band_session() { session.reset(); }
 
 int band_session::configure(const char* command) {
-  if (!a.ok()) {
-    std::fprintf(stderr, "bandwire %s: %s (see bandwire %s --help)\n", command, a.error().c_str(), command);
-    return exit_usage;
-  }
   std::string err;
   opts_.transport = read_target_options(a, err);
   if (!err.empty()) {
@@ -207,6 +195,23 @@ int band_session::run(std::function<asio::awaitable<int>()> body) {
   });
   io.run();
   return done ? result : exit_failed;
+}
+
+int run_on_band(const args& a, const char* command, band_body body) {
+  band_session s(a);
+  if (int rc = s.configure(command); rc >= 0) return rc;
+  return s.run([&]() -> asio::awaitable<int> {
+    if (int c = co_await s.connect(true); c >= 0) co_return c;
+    co_return co_await body(s, s.band());
+  });
+}
+
+std::optional<double> duration_option(const args& a, const char* command) {
+  auto d = a.get("--duration");
+  if (!d) return 0.0;
+  auto v = parse_seconds(*d);
+  if (!v) std::fprintf(stderr, "bandwire %s: --duration must be a positive number of seconds\n", command);
+  return v;
 }
 
 }  // namespace bandwire::tools

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.hpp"
@@ -17,12 +19,11 @@
 
 namespace bandwire::tools {
 
-/// Options every band command accepts (with a value).
-std::set<std::string> band_value_options();
-/// Flags every band command accepts.
-std::set<std::string> band_flags();
-/// The help text block describing them.
-extern const char* band_common_help;
+class option_set;
+
+/// Declares the options every band command takes (the device, key, cache,
+/// recording, output and simulation options) under one heading.
+void declare_band_options(option_set& o);
 
 /// The CLI's view of a miband::session: reads the options every band
 /// command shares, builds the session, and reports failures as one line.
@@ -59,5 +60,16 @@ class band_session {
  private:
   miband::session_options opts_;
 };
+
+/// A band command's body: runs once the band is connected and authenticated.
+using band_body = std::function<asio::awaitable<int>(band_session& s, miband::band& b)>;
+
+/// Reads the shared options (printing a usage error as `bandwire COMMAND:
+/// ...`), connects, authenticates and runs `body`; the exit code.
+int run_on_band(const args& a, const char* command, band_body body);
+
+/// --duration S for commands that run until Ctrl-C: 0 when not given; prints
+/// a usage error and returns nullopt when it is not a positive number.
+std::optional<double> duration_option(const args& a, const char* command);
 
 }  // namespace bandwire::tools

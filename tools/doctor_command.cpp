@@ -10,21 +10,14 @@
 
 #include "hci/hci_socket.hpp"
 #include "hci/system_check.hpp"
-#include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
+#include "tools/option_set.hpp"
 #include "tools/output.hpp"
 
 namespace bandwire::tools {
 
 namespace {
-
-constexpr const char* doctor_help = R"(usage: bandwire doctor
-
-Check this machine for what bandwire needs: kernel Bluetooth support, adapters
-and their state, rfkill, a running bluetoothd, and this process's capabilities
-(CAP_NET_ADMIN, CAP_NET_RAW). Prints what to do about each problem.
-)";
 
 constexpr const char* setcap_fix = "sudo setcap cap_net_admin,cap_net_raw+ep \"$(command -v bandwire)\", or run as root";
 
@@ -46,25 +39,10 @@ class report {
   int warnings_ = 0;
 };
 
-}  // namespace
-
-int run_doctor(const std::vector<std::string>& argv) {
-  args a(argv, {}, {"--help"});
-  if (a.has("--help")) {
-    std::fputs(doctor_help, stdout);
-    return exit_ok;
-  }
-  if (!a.ok() || !a.positional().empty()) {
-    std::fprintf(stderr, "bandwire doctor: %s (see bandwire doctor --help)\n",
-                 a.ok() ? "unexpected argument" : a.error().c_str());
-    return exit_usage;
-  }
-  report r;
-
-  // 1. Kernel support.
+// 1. Kernel support. Returns whether Bluetooth sockets work.
+bool check_kernel(report& r) {
   const auto kernel_ec = hci::probe_bluetooth_socket();
-  const bool kernel_ok = !kernel_ec;
-  if (kernel_ok) {
+  if (!kernel_ec) {
     r.line("ok", "kernel", "Bluetooth sockets available");
   } else if (kernel_ec.value() == EAFNOSUPPORT) {
     r.line("FAIL", "kernel", "no Bluetooth support in this kernel (socket(AF_BLUETOOTH): " + kernel_ec.message() + ")",
@@ -74,36 +52,33 @@ int run_doctor(const std::vector<std::string>& argv) {
     r.line("FAIL", "kernel", "socket(AF_BLUETOOTH) failed: " + kernel_ec.message(),
            "check the process's sandbox (seccomp, SELinux/AppArmor) allows AF_BLUETOOTH");
   }
+  return !kernel_ec;
+}
 
-  // 2. Adapters.
-  if (kernel_ok) {
-    std::vector<hci::adapter_info> list;
-    std::string message;
-    if (hci::list_adapters(list, message)) {
-      r.line("FAIL", "adapters", message);
-    } else if (list.empty()) {
-      r.line("FAIL", "adapters", "no adapter found",
-             "plug one in; check `dmesg | grep -i bluetooth` for firmware or driver (btusb) errors");
-    } else {
-      for (const auto& ad : list) {
-        std::string text = ad.name + " " + ad.addr.to_string() + " " + (ad.up ? "up" : "down") + ", " +
-                           (ad.le ? "LE" : "no LE") + (ad.bredr ? " + BR/EDR" : "") + ", " + hci::bus_name(ad.bus);
-        if (!ad.le)
-          r.line("FAIL", "adapter", text, "bandwire needs Bluetooth LE (4.0 or later); use another adapter");
-        else if (!ad.up)
-          r.line("warn", "adapter", text, "bandwire adapter up --adapter " + ad.name);
-        else
-          r.line("ok", "adapter", text);
-      }
-    }
-  } else {
-    r.line("skip", "adapters", "not checked: needs kernel Bluetooth");
+// 2. Adapters.
+void check_adapters(report& r) {
+  std::vector<hci::adapter_info> list;
+  std::string message;
+  if (hci::list_adapters(list, message)) return r.line("FAIL", "adapters", message);
+  if (list.empty())
+    return r.line("FAIL", "adapters", "no adapter found",
+                  "plug one in; check `dmesg | grep -i bluetooth` for firmware or driver (btusb) errors");
+  for (const auto& ad : list) {
+    std::string text = ad.name + " " + ad.addr.to_string() + " " + (ad.up ? "up" : "down") + ", " +
+                       (ad.le ? "LE" : "no LE") + (ad.bredr ? " + BR/EDR" : "") + ", " + hci::bus_name(ad.bus);
+    if (!ad.le)
+      r.line("FAIL", "adapter", text, "bandwire needs Bluetooth LE (4.0 or later); use another adapter");
+    else if (!ad.up)
+      r.line("warn", "adapter", text, "bandwire adapter up --adapter " + ad.name);
+    else
+      r.line("ok", "adapter", text);
   }
+}
 
-  // 3. rfkill.
-  const auto switches = hci::read_rfkill();
+// 3. rfkill.
+void check_rfkill(report& r) {
   std::size_t bt_switches = 0;
-  for (const auto& s : switches) {
+  for (const auto& s : hci::read_rfkill()) {
     if (s.type != "bluetooth") continue;
     ++bt_switches;
     const std::string what = s.id + " (" + s.name + ")";
@@ -115,36 +90,53 @@ int run_doctor(const std::vector<std::string>& argv) {
       r.line("ok", "rfkill", what + " not blocked");
   }
   if (bt_switches == 0) r.line("ok", "rfkill", "no Bluetooth rfkill switch");
+}
 
-  // 4. bluetoothd.
+// 4. bluetoothd.
+void check_bluetoothd(report& r) {
   const auto pids = hci::find_processes("bluetoothd");
-  if (pids.empty()) {
-    r.line("ok", "bluetoothd", "not running (bandwire does not need it)");
-  } else {
-    r.line("warn", "bluetoothd", "running (pid " + std::to_string(pids.front()) +
-                                     "): scanning works beside it, but if it connects to a band first bandwire's "
-                                     "connect fails with EBUSY",
-           "`bluetoothctl disconnect <band>` (and untrust it), or `sudo systemctl stop bluetooth`");
-  }
+  if (pids.empty()) return r.line("ok", "bluetoothd", "not running (bandwire does not need it)");
+  r.line("warn", "bluetoothd", "running (pid " + std::to_string(pids.front()) +
+                                   "): scanning works beside it, but if it connects to a band first bandwire's "
+                                   "connect fails with EBUSY",
+         "`bluetoothctl disconnect <band>` (and untrust it), or `sudo systemctl stop bluetooth`");
+}
 
-  // 5. Capabilities.
+// 5. Capabilities.
+void check_capabilities(report& r) {
   const auto status = hci::read_text("/proc/self/status");
   const auto mask = status ? hci::parse_cap_eff(*status) : std::nullopt;
-  if (!mask) {
-    r.line("warn", "capabilities", "could not read CapEff from /proc/self/status");
-  } else {
-    const auto caps = hci::capabilities_from(*mask);
-    if (caps.net_raw)
-      r.line("ok", "capabilities", "CAP_NET_RAW (LE scanning)");
-    else
-      r.line("warn", "capabilities", "no CAP_NET_RAW: `bandwire scan` will be refused", setcap_fix);
-    if (caps.net_admin)
-      r.line("ok", "capabilities", "CAP_NET_ADMIN (adapter up/reset, pairing agent, advertising)");
-    else
-      r.line("warn", "capabilities", "no CAP_NET_ADMIN: `bandwire adapter up|reset` and `bandwire agent` will be refused",
-             setcap_fix);
-  }
+  if (!mask) return r.line("warn", "capabilities", "could not read CapEff from /proc/self/status");
+  const auto caps = hci::capabilities_from(*mask);
+  if (caps.net_raw)
+    r.line("ok", "capabilities", "CAP_NET_RAW (LE scanning)");
+  else
+    r.line("warn", "capabilities", "no CAP_NET_RAW: `bandwire scan` will be refused", setcap_fix);
+  if (caps.net_admin)
+    r.line("ok", "capabilities", "CAP_NET_ADMIN (adapter up/reset, pairing agent, advertising)");
+  else
+    r.line("warn", "capabilities", "no CAP_NET_ADMIN: `bandwire adapter up|reset` and `bandwire agent` will be refused",
+           setcap_fix);
+}
 
+}  // namespace
+
+void declare_doctor(option_set& o) {
+  o.usage("doctor").description(
+      "Check this machine for what bandwire needs: kernel Bluetooth support, adapters\n"
+      "and their state, rfkill, a running bluetoothd, and this process's capabilities\n"
+      "(CAP_NET_ADMIN, CAP_NET_RAW). Prints what to do about each problem.");
+}
+
+int run_doctor(const args&) {
+  report r;
+  if (check_kernel(r))
+    check_adapters(r);
+  else
+    r.line("skip", "adapters", "not checked: needs kernel Bluetooth");
+  check_rfkill(r);
+  check_bluetoothd(r);
+  check_capabilities(r);
   char summary[96];
   std::snprintf(summary, sizeof summary, "%d problem(s), %d warning(s)", r.problems(), r.warnings());
   emit(summary);

@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+
+#include "miband/band.hpp"
+#include "tools/clocks.hpp"
 
 namespace bandwire::tools {
 
@@ -73,6 +77,114 @@ std::string hex16(unsigned v) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "0x%04x", v & 0xffff);
   return buf;
+}
+
+std::string date_text(const miband::date_time& d) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%04u-%02u-%02u %02u:%02u:%02u", d.year, d.month, d.day, d.hour, d.minute, d.second);
+  return b;
+}
+
+std::string tz_text(int quarters) {
+  char b[16];
+  const int m = quarters * 15;
+  std::snprintf(b, sizeof b, "%c%02d:%02d", m < 0 ? '-' : '+', std::abs(m) / 60, std::abs(m) % 60);
+  return b;
+}
+
+void print_device_information(const miband::device_information& info, bool json) {
+  if (json) {
+    json_object o;
+    o.add("kind", "info").add("serial", info.serial).add("hardware", info.hardware).add("software", info.software);
+    o.add("system_id", to_hex(info.system_id));
+    if (info.pnp)
+      o.add("vendor_id", info.pnp->vendor_id).add("product_id", info.pnp->product_id).add("product_version", info.pnp->product_version);
+    return emit(o.str());
+  }
+  emit("serial:    " + info.serial);
+  emit("hardware:  " + info.hardware);
+  emit("software:  " + info.software);
+  emit("system id: " + to_hex(info.system_id));
+  if (info.pnp) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "pnp id:    vendor 0x%04x product 0x%04x version 0x%04x", info.pnp->vendor_id,
+                  info.pnp->product_id, info.pnp->product_version);
+    emit(buf);
+  }
+}
+
+void print_battery(const miband::battery_info& bat, bool json) {
+  if (json) {
+    json_object o;
+    o.add("kind", "battery").add("level", bat.level_percent).add("charging", bat.charging());
+    if (bat.date_a) o.add("date_a", date_text(bat.date_a->local));
+    if (bat.date_b) o.add("date_b", date_text(bat.date_b->local));
+    if (bat.level_at_date_b) o.add("level_at_date_b", *bat.level_at_date_b);
+    return emit(o.str());
+  }
+  emit("battery:   " + std::to_string(bat.level_percent) + " %" + (bat.charging() ? " (charging)" : ""));
+  if (bat.date_a) emit("charge A:  " + date_text(bat.date_a->local));
+  if (bat.date_b)
+    emit("charge B:  " + date_text(bat.date_b->local) +
+         (bat.level_at_date_b ? " (" + std::to_string(*bat.level_at_date_b) + " %)" : ""));
+}
+
+void print_time(const miband::current_time& t, bool json) {
+  const std::string tz = t.tz_quarters ? tz_text(*t.tz_quarters) : "";
+  if (json)
+    emit(json_object().add("kind", "time").add("time", date_text(t.local)).add("tz", tz).add("day_of_week", t.day_of_week).str());
+  else
+    emit("time:      " + date_text(t.local) + (tz.empty() ? "" : " " + tz));
+}
+
+void print_steps(const miband::realtime_steps& st, bool json) {
+  if (json) {
+    json_object o;
+    o.add("kind", "steps").add("time", now_wall()).add("steps", st.steps);
+    if (st.distance_m) o.add("distance_m", *st.distance_m);
+    if (st.calories_kcal) o.add("calories_kcal", *st.calories_kcal);
+    return emit(o.str());
+  }
+  std::string line = "steps " + std::to_string(st.steps);
+  if (st.distance_m) line += ", " + std::to_string(*st.distance_m) + " m";
+  if (st.calories_kcal) line += ", " + std::to_string(*st.calories_kcal) + " kcal";
+  emit(line);
+}
+
+void print_heart_rate(const miband::heart_rate_measurement& m, bool json) {
+  if (!json) return emit("heart rate " + std::to_string(m.bpm) + " bpm");
+  json_object o;
+  o.add("kind", "hr").add("time", now_wall()).add("bpm", m.bpm);
+  if (m.rr_count()) {
+    std::string rr = "[";
+    for (std::size_t i = 0; i < m.rr_count(); ++i) {
+      char buf[24];
+      std::snprintf(buf, sizeof buf, "%s%.4f", i ? "," : "", m.rr_seconds(i));
+      rr += buf;
+    }
+    o.add_raw("rr", rr + "]");
+  }
+  emit(o.str());
+}
+
+void print_heart_rate_stall(double seconds, bool json) {
+  if (json)
+    emit(json_object().add("kind", "gap").add("time", now_wall()).add("missing", 0).add("seconds", seconds).str());
+  else
+    std::fprintf(stderr, "bandwire: no heart rate for %.1f s\n", seconds);
+}
+
+void print_event(const miband::device_event& e, bool json) {
+  if (json)
+    emit(json_object()
+             .add("kind", "event")
+             .add("time", now_wall())
+             .add("code", static_cast<int>(e.code))
+             .add("event", miband::to_string(e.code))
+             .add("params", to_hex(e.params))
+             .str());
+  else
+    emit(std::string("event ") + miband::to_string(e.code) + (e.params.empty() ? "" : " " + to_hex(e.params)));
 }
 
 }  // namespace bandwire::tools

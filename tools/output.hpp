@@ -6,6 +6,16 @@
 #include <string>
 #include <string_view>
 
+namespace bandwire::miband {
+struct battery_info;
+struct current_time;
+struct date_time;
+struct device_event;
+struct device_information;
+struct heart_rate_measurement;
+struct realtime_steps;
+}  // namespace bandwire::miband
+
 namespace bandwire::tools {
 
 std::string json_string(std::string_view s);
@@ -33,5 +43,22 @@ class json_object {
 void emit(const std::string& line);
 /// "0x%04x"
 std::string hex16(unsigned v);
+
+// The band commands' lines: human text, or with `json` one object each
+// (kind "info", "battery", "time", "steps", "hr", "gap", "event").
+
+/// "2024-05-01 12:00:00"
+std::string date_text(const miband::date_time& d);
+/// A UTC offset in quarter hours as "+02:00".
+std::string tz_text(int quarters);
+void print_device_information(const miband::device_information& info, bool json);
+void print_battery(const miband::battery_info& bat, bool json);
+void print_time(const miband::current_time& t, bool json);
+void print_steps(const miband::realtime_steps& st, bool json);
+/// A one-shot or continuous heart rate (RR intervals in JSON).
+void print_heart_rate(const miband::heart_rate_measurement& m, bool json);
+/// Heart-rate values stopped coming for `seconds`.
+void print_heart_rate_stall(double seconds, bool json);
+void print_event(const miband::device_event& e, bool json);
 
 }  // namespace bandwire::tools

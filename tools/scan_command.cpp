@@ -23,31 +23,12 @@
 #include "tools/args.hpp"
 #include "tools/commands.hpp"
 #include "tools/hci_commands.hpp"
+#include "tools/option_set.hpp"
 #include "tools/output.hpp"
 
 namespace bandwire::tools {
 
 namespace {
-
-constexpr const char* scan_help = R"(usage: bandwire scan [--duration S] [--json] [--adapter hciN] [--passive]
-                     [--legacy | --extended]
-
-Scan for Bluetooth LE devices and list each once: address and type, RSSI,
-name, and whether it is a Mi Band 2.
-
-OPTIONS:
-  --duration S     seconds to scan (default 5; Ctrl-C stops early)
-  --json           one JSON object per device
-  --adapter hciN   the adapter (default: the first one that is up and has LE)
-  --passive        do not send scan requests: no scan responses, so no names
-                   (a Mi Band 2 is still recognised by its manufacturer data)
-  --legacy         force the legacy LE scan commands
-  --extended       force the extended LE scan commands (Bluetooth 5)
-
-Needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep`). Exit status: 0 done,
-1 the scan failed, 2 bad usage, 3 no kernel Bluetooth, no usable adapter or
-no permission.
-)";
 
 struct device {
   hci::address addr{};
@@ -93,17 +74,26 @@ int choose_adapter(const args& a, int& index, std::string& error) {
 
 }  // namespace
 
-int run_scan(const std::vector<std::string>& argv) {
-  args a(argv, {"--duration", "--adapter"}, {"--json", "--passive", "--legacy", "--extended", "--help"});
-  if (a.has("--help")) {
-    std::fputs(scan_help, stdout);
-    return exit_ok;
-  }
-  if (!a.ok() || !a.positional().empty() || (a.has("--legacy") && a.has("--extended"))) {
-    std::fprintf(stderr, "bandwire scan: %s (see bandwire scan --help)\n",
-                 !a.ok() ? a.error().c_str()
-                 : a.positional().empty() ? "--legacy and --extended exclude each other"
-                                          : "unexpected argument");
+void declare_scan(option_set& o) {
+  o.usage("scan [--duration S] [--json] [--adapter hciN] [--passive]\n"
+          "                     [--legacy | --extended]")
+      .description("Scan for Bluetooth LE devices and list each once: address and type, RSSI,\n"
+                   "name, and whether it is a Mi Band 2.")
+      .value("--duration", "S", "seconds to scan (default 5; Ctrl-C stops early)")
+      .flag("--json", "one JSON object per device")
+      .value("--adapter", "hciN", "the adapter (default: the first one that is up and has LE)")
+      .flag("--passive", "do not send scan requests: no scan responses, so no names\n"
+                         "(a Mi Band 2 is still recognised by its manufacturer data)")
+      .flag("--legacy", "force the legacy LE scan commands")
+      .flag("--extended", "force the extended LE scan commands (Bluetooth 5)")
+      .footer("Needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep`). Exit status: 0 done,\n"
+              "1 the scan failed, 2 bad usage, 3 no kernel Bluetooth, no usable adapter or\n"
+              "no permission.");
+}
+
+int run_scan(const args& a) {
+  if (a.has("--legacy") && a.has("--extended")) {
+    std::fprintf(stderr, "bandwire scan: --legacy and --extended exclude each other (see bandwire scan --help)\n");
     return exit_usage;
   }
   double duration = 5.0;

@@ -1,38 +1,21 @@
 // `bandwire stream`: raw accelerometer + PPG + heart rate as analysis-ready
 // records, until Ctrl-C, SIGTERM or --duration; the band's streams are
 // stopped cleanly (`03`, `15 01 00`) before exit.
-#include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "tools/await.hpp"
 #include "tools/band_session.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_set.hpp"
 #include "tools/records.hpp"
+#include "tools/wait.hpp"
 
 namespace bandwire::tools {
 
 namespace {
-
-constexpr const char* stream_help = R"(usage: bandwire stream --device TARGET [options]
-
-Streams the band's raw accelerometer, raw PPG and heart rate as one record per
-sample (schema and units in the README), until Ctrl-C, SIGTERM or --duration.
-The band's sensors and heart-rate measurement are stopped before exit.
-
-  --format jsonl|csv     record format (default jsonl)
-  --output FILE          write records to FILE instead of stdout (flushed per record)
-  --duration S           stop after S seconds
-  --rate HZ              sample rate per sensor, 1..100 (default 25)
-  --no-accel             no accelerometer
-  --no-ppg               no PPG
-  --no-hr                no heart rate (the PPG needs it on a real band)
-  --counts-per-g N       accelerometer scale (default 256 counts per g)
-  --no-reconnect         exit when the link is lost instead of reconnecting
-                         (re-authenticating and re-arming the streams, with a
-                         `gap` record for the outage)
-
-)";
 
 // Reconstructs per-sample times: samples are evenly spaced at the configured
 // rate; the clock re-anchors to the arrival time after a gap or when it
@@ -48,49 +31,180 @@ struct sample_clock {
   }
 };
 
+// The command line, checked before connecting.
+struct stream_plan {
+  miband::stream_options so;
+  record_format format = record_format::jsonl;
+  double duration = 0;  ///< 0: until a signal
+  double counts_per_g = miband::miband2_counts_per_g;
+};
+
+// Fills `p`; returns a usage error, or "" when valid.
+std::string make_plan(const args& a, stream_plan& p) {
+  const std::string format = a.get("--format").value_or("jsonl");
+  if (format != "jsonl" && format != "csv") return "--format must be jsonl or csv";
+  p.format = format == "csv" ? record_format::csv : record_format::jsonl;
+  p.so.accelerometer = !a.has("--no-accel");
+  p.so.ppg = !a.has("--no-ppg");
+  p.so.heart_rate = !a.has("--no-hr");
+  if (!p.so.accelerometer && !p.so.ppg && !p.so.heart_rate) return "nothing to stream";
+  if (auto r = a.get("--rate")) {
+    auto v = parse_number(*r, 100);
+    if (!v || *v < 1) return "--rate must be 1..100 Hz";
+    p.so.rate_hz = static_cast<std::uint8_t>(*v);
+  }
+  if (auto d = a.get("--duration")) {
+    auto v = parse_seconds(*d, 1e9);
+    if (!v) return "--duration must be positive";
+    p.duration = *v;
+  }
+  if (auto c = a.get("--counts-per-g")) {
+    char* end = nullptr;
+    p.counts_per_g = std::strtod(c->c_str(), &end);
+    if (end == c->c_str() || *end != '\0' || !(p.counts_per_g > 0) || !std::isfinite(p.counts_per_g))
+      return "--counts-per-g must be positive";
+  }
+  return {};
+}
+
+// Turns the session's stream events into records: one per sample, with
+// per-sample times (sample_clock).
+class record_sink {
+ public:
+  record_sink(record_writer& w, const stream_plan& p)
+      : w_(w), rate_(p.so.rate_hz), cpg_(p.counts_per_g), accel_{rate_}, ppg_{rate_} {}
+
+  void operator()(const miband::stream_event& e) {
+    using kind = miband::stream_event::kind;
+    record r;
+    r.time = e.wall, r.mono = e.mono;
+    if (e.what == kind::gap || e.what == kind::stall) {
+      r.kind = "gap";
+      r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
+      r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
+      if (e.what == kind::gap) accel_.next = ppg_.next = -1;
+      w_.write(r);
+    } else if (e.what == kind::heart_rate) {
+      r.kind = "hr", r.bpm = e.hr->bpm;
+      for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_seconds(i));
+      w_.write(r);
+    } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
+      accel(e.sensor->packet, r, e.wall);
+    } else {
+      ppg(e.sensor->packet, r, e.wall);
+    }
+  }
+
+ private:
+  void accel(const miband::sensor_packet& p, record& r, double arrival) {
+    r.kind = "accel", r.seq = p.counter, r.has_xyz = true;
+    double t = accel_.first_of(p.count, arrival);
+    for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / rate_) {
+      const auto smp = p.accel(i);
+      const auto g = miband::to_g(smp, cpg_);
+      r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
+      w_.write(r);
+    }
+  }
+  void ppg(const miband::sensor_packet& p, record& r, double arrival) {
+    r.kind = "ppg", r.seq = p.counter, r.has_value = true;
+    double t = ppg_.first_of(p.count, arrival);
+    for (auto v : p.ppg()) {
+      r.t = t, r.value = v;
+      w_.write(r);
+      t += 1.0 / rate_;
+    }
+  }
+
+  record_writer& w_;
+  double rate_, cpg_;
+  sample_clock accel_, ppg_;
+};
+
+void print_counters(miband::session& sess) {
+  const auto packets = static_cast<unsigned long long>(sess.packets_delivered());
+  if (!sess.band()) {
+    std::fprintf(stderr, "bandwire: %llu packets\n", packets);
+    return;
+  }
+  const auto& t = sess.band()->counters();
+  std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
+               packets, static_cast<unsigned long long>(t.lost()), static_cast<unsigned long long>(t.duplicates()),
+               static_cast<unsigned long long>(t.out_of_order()),
+               static_cast<unsigned long long>(sess.band()->stats().malformed));
+}
+
+// Streams until Ctrl-C/SIGTERM, --duration, or the output failing (a closed
+// pipe); a lost link is reconnected by the session (re-authenticated,
+// streams re-armed, a `gap` record) unless --no-reconnect.
+asio::awaitable<int> stream_records(band_session& s, record_writer& w, const stream_plan& p) {
+  if (int c = co_await s.connect(true); c >= 0) co_return c;
+  auto& sess = *s.session;
+  sess.band()->counts_per_g = p.counts_per_g;
+  stop_wait until(s.io, p.duration);
+  std::optional<error_code> ended;  // the stream ended by itself
+  auto on_link = sess.on_link_event([&](const miband::link_event& e) {
+    if (e.what == miband::link_event::kind::lost)
+      std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", e.reason.message().c_str());
+    if (e.what == miband::link_event::kind::connected && sess.band()) sess.band()->counts_per_g = p.counts_per_g;
+  });
+  record_sink sink(w, p);
+  sess.stream(
+      p.so,
+      [&](const miband::stream_event& e) {
+        sink(e);
+        if (w.failed()) until.stop();
+      },
+      [&](error_code ec) {
+        ended = ec;
+        until.stop();
+      });
+  co_await until.wait();
+  if (ended && *ended) co_return s.fail(sess.connected() ? "starting the stream" : "stream", *ended);
+  if (!ended) {
+    // A clean stop: the band's sensors and measurement off (§6.2).
+    error_code ec;
+    co_await sess.async_stop(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return s.fail("stopping the stream", ec);
+  }
+  print_counters(sess);
+  if (w.failed()) {
+    std::fprintf(stderr, "bandwire: writing records failed (disk full or closed pipe?)\n");
+    co_return exit_failed;
+  }
+  co_return exit_ok;
+}
+
 }  // namespace
 
-int run_stream(const std::vector<std::string>& argv) {
-  auto values = band_value_options();
-  values.insert({"--format", "--output", "--duration", "--rate", "--counts-per-g"});
-  auto flags = band_flags();
-  flags.insert({"--no-accel", "--no-ppg", "--no-hr", "--no-reconnect"});
-  args a(argv, values, flags);
-  if (a.has("--help")) {
-    std::fputs(stream_help, stdout);
-    std::fputs(band_common_help, stdout);
-    return exit_ok;
-  }
+void declare_stream(option_set& o) {
+  o.usage("stream --device TARGET [options]")
+      .description("Streams the band's raw accelerometer, raw PPG and heart rate as one record per\n"
+                   "sample (schema and units in the README), until Ctrl-C, SIGTERM or --duration.\n"
+                   "The band's sensors and heart-rate measurement are stopped before exit.")
+      .value("--format", "jsonl|csv", "record format (default jsonl)")
+      .value("--output", "FILE", "write records to FILE instead of stdout (flushed per record)")
+      .value("--duration", "S", "stop after S seconds")
+      .value("--rate", "HZ", "sample rate per sensor, 1..100 (default 25)")
+      .flag("--no-accel", "no accelerometer")
+      .flag("--no-ppg", "no PPG")
+      .flag("--no-hr", "no heart rate (the PPG needs it on a real band)")
+      .value("--counts-per-g", "N", "accelerometer scale (default 256 counts per g)")
+      .flag("--no-reconnect", "exit when the link is lost instead of reconnecting\n"
+                              "(re-authenticating and re-arming the streams, with a\n"
+                              "`gap` record for the outage)");
+  declare_band_options(o);
+}
+
+int run_stream(const args& a) {
   band_session s(a);
   s.reconnect = !a.has("--no-reconnect");
   if (int rc = s.configure("stream"); rc >= 0) return rc;
-  auto usage = [](const char* m) {
-    std::fprintf(stderr, "bandwire stream: %s (see bandwire stream --help)\n", m);
+  stream_plan p;
+  if (std::string e = make_plan(a, p); !e.empty()) {
+    std::fprintf(stderr, "bandwire stream: %s (see bandwire stream --help)\n", e.c_str());
     return exit_usage;
-  };
-  if (!a.positional().empty()) return usage("unexpected argument");
-  const std::string format = a.get("--format").value_or("jsonl");
-  if (format != "jsonl" && format != "csv") return usage("--format must be jsonl or csv");
-  miband::stream_options so;
-  so.accelerometer = !a.has("--no-accel");
-  so.ppg = !a.has("--no-ppg");
-  so.heart_rate = !a.has("--no-hr");
-  if (!so.accelerometer && !so.ppg && !so.heart_rate) return usage("nothing to stream");
-  if (auto r = a.get("--rate")) {
-    auto v = parse_number(*r, 100);
-    if (!v || *v < 1) return usage("--rate must be 1..100 Hz");
-    so.rate_hz = static_cast<std::uint8_t>(*v);
   }
-  double duration = 0, cpg = miband::miband2_counts_per_g;
-  try {
-    if (auto d = a.get("--duration")) duration = std::stod(*d);
-    if (auto c = a.get("--counts-per-g")) cpg = std::stod(*c);
-  } catch (...) {
-    return usage("--duration and --counts-per-g take numbers");
-  }
-  if (duration < 0 || (a.has("--duration") && duration == 0)) return usage("--duration must be positive");
-  if (!(cpg > 0)) return usage("--counts-per-g must be positive");
-
   std::FILE* out = stdout;
   if (auto path = a.get("--output")) {
     out = std::fopen(path->c_str(), "w");
@@ -99,104 +213,8 @@ int run_stream(const std::vector<std::string>& argv) {
       return exit_usage;
     }
   }
-  record_writer w(out, format == "csv" ? record_format::csv : record_format::jsonl);
-  sample_clock accel_clock{static_cast<double>(so.rate_hz)}, ppg_clock{static_cast<double>(so.rate_hz)};
-
-
-  int rc = s.run([&]() -> asio::awaitable<int> {
-    // Stops on Ctrl-C/SIGTERM, --duration, or the output failing (a closed
-    // pipe); a lost link is reconnected by the session (re-authenticated,
-    // streams re-armed, a `gap` record) unless --no-reconnect.
-    if (int c = co_await s.connect(true); c >= 0) co_return c;
-    auto& sess = *s.session;
-    sess.band()->counts_per_g = cpg;
-    bool ended = false;
-    error_code stream_ec;
-    asio::steady_timer timer(s.io);
-    auto on_link = sess.on_link_event([&](const miband::link_event& e) {
-      if (e.what == miband::link_event::kind::lost)
-        std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", e.reason.message().c_str());
-      if (e.what == miband::link_event::kind::connected && sess.band()) sess.band()->counts_per_g = cpg;
-    });
-    auto stop_now = [&] { timer.cancel(); };
-    auto on_event = [&](const miband::stream_event& e) {
-      using kind = miband::stream_event::kind;
-      record r;
-      if (e.what == kind::gap || e.what == kind::stall) {
-        r.kind = "gap", r.time = e.wall, r.mono = e.mono;
-        r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
-        r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
-        if (e.what == kind::gap) accel_clock.next = ppg_clock.next = -1;
-        w.write(r);
-      } else if (e.what == kind::heart_rate) {
-        r.kind = "hr", r.time = e.wall, r.mono = e.mono, r.bpm = e.hr->bpm;
-        for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_seconds(i));
-        w.write(r);
-      } else {
-        const auto& p = e.sensor->packet;
-        r.time = e.wall, r.mono = e.mono, r.seq = p.counter;
-        if (p.type == miband::sensor_packet_type::accelerometer) {
-          r.kind = "accel";
-          r.has_xyz = true;
-          double t = accel_clock.first_of(p.count, e.wall);
-          for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / so.rate_hz) {
-            const auto smp = p.accel(i);
-            const auto g = miband::to_g(smp, cpg);
-            r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
-            w.write(r);
-          }
-        } else {
-          r.kind = "ppg";
-          r.has_value = true;
-          double t = ppg_clock.first_of(p.count, e.wall);
-          for (auto v : p.ppg()) {
-            r.t = t, r.value = v;
-            w.write(r);
-            t += 1.0 / so.rate_hz;
-          }
-        }
-      }
-      if (w.failed()) stop_now();
-    };
-    sess.stream(so, on_event, [&](error_code ec) {
-      ended = true;
-      stream_ec = ec;
-      stop_now();
-    });
-    asio::signal_set signals(s.io, SIGINT, SIGTERM);
-    signals.async_wait([&](error_code e, int) {
-      if (!e) stop_now();
-    });
-    timer.expires_at(duration > 0 ? std::chrono::steady_clock::now() +
-                                        std::chrono::microseconds(static_cast<long long>(duration * 1e6))
-                                  : asio::steady_timer::time_point::max());
-    error_code wait_ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    signals.cancel();
-    const auto packets = sess.packets_delivered();
-    if (ended) {
-      if (stream_ec) co_return s.fail(sess.connected() ? "starting the stream" : "stream", stream_ec);
-    } else {
-      // A clean stop: the band's sensors and measurement off (§6.2).
-      error_code ec;
-      co_await sess.async_stop(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return s.fail("stopping the stream", ec);
-    }
-    if (!sess.band()) {
-      std::fprintf(stderr, "bandwire: %llu packets\n", static_cast<unsigned long long>(packets));
-    } else {
-      const auto& t = sess.band()->counters();
-      std::fprintf(stderr, "bandwire: %llu packets, %llu lost, %llu duplicate, %llu out of order, %llu malformed\n",
-                   static_cast<unsigned long long>(packets), static_cast<unsigned long long>(t.lost()),
-                   static_cast<unsigned long long>(t.duplicates()), static_cast<unsigned long long>(t.out_of_order()),
-                   static_cast<unsigned long long>(sess.band()->stats().malformed));
-    }
-    if (w.failed()) {
-      std::fprintf(stderr, "bandwire: writing records failed (disk full or closed pipe?)\n");
-      co_return exit_failed;
-    }
-    co_return exit_ok;
-  });
+  record_writer w(out, p.format);
+  const int rc = s.run([&] { return stream_records(s, w, p); });
   if (out != stdout) std::fclose(out);
   return rc;
 }

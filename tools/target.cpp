@@ -6,7 +6,17 @@
 #include <cstring>
 
 
+#include "tools/option_set.hpp"
+
 namespace bandwire::tools {
+
+void declare_target_options(option_set& o, const std::string& device_help) {
+  o.value("--device", "TARGET", device_help)
+      .value("--addr-type", "T", "random (default, as the Mi Band uses) or public")
+      .value("--adapter", "hciN", "local adapter for a Bluetooth address")
+      .value("--timeout", "S", "connect timeout in seconds (default 10)")
+      .value("--security", "LEVEL", "low|medium|high|fips: BT_SECURITY before connecting");
+}
 
 target_options read_target_options(const args& a, std::string& error) {
   target_options o;

@@ -13,9 +13,11 @@
 
 namespace bandwire::tools {
 
-/// Options every command takes to choose its peer.
-inline const std::set<std::string> target_value_options = {"--device", "--addr-type", "--adapter", "--timeout",
-                                                           "--security"};
+class option_set;
+
+/// Declares --device (described by `device_help`), --addr-type, --adapter,
+/// --timeout and --security.
+void declare_target_options(option_set& o, const std::string& device_help);
 
 using target_options = miband::transport_options;
 using miband::connection;

@@ -629,3 +629,36 @@ TEST_CASE("cli: gatt --device demo reads the 100-byte vendor value with Read Blo
   for (int i = 0; i < 100; ++i) want += hexs({static_cast<std::uint8_t>(i)});
   CHECK(c.out() == "{\"handle\":22,\"value\":\"" + want + "\"}\n");
 }
+
+// ---- the command table: every command's help and usage errors ----
+
+TEST_CASE("cli: every command has `usage: bandwire NAME` help, is listed, and reports a bad option in one line") {
+  child main_help({"help"});
+  REQUIRE(main_help.wait() == 0);
+  for (const char* name : {"stream", "heart", "pair", "info", "battery", "time", "steps", "alert", "vibrate", "events",
+                           "sim", "gatt", "decode", "scan", "adapters", "adapter", "doctor", "agent"}) {
+    CAPTURE(name);
+    CHECK(main_help.out().find(std::string("\n  ") + name + " ") != std::string::npos);
+    child help({name, "--help"});
+    CHECK(help.wait() == 0);
+    CHECK(help.out().rfind(std::string("usage: bandwire ") + name, 0) == 0);
+    CHECK(help.err().empty());
+    child bad({name, "--bogus=1"});
+    CHECK(bad.wait() == 2);
+    CHECK(bad.out().empty());
+    CHECK(bad.err() == std::string("bandwire ") + name + ": unknown option --bogus (see bandwire " + name + " --help)\n");
+  }
+}
+
+TEST_CASE("cli: a missing value and a stray argument are one-line usage errors") {
+  child missing({"gatt", "--device"});
+  CHECK(missing.wait() == 2);
+  CHECK(missing.err() == "bandwire gatt: option --device needs a value (see bandwire gatt --help)\n");
+  child stray({"doctor", "now"});
+  CHECK(stray.wait() == 2);
+  CHECK(stray.err() == "bandwire doctor: unexpected argument 'now' (see bandwire doctor --help)\n");
+  // A command's name is an ordinary argument after another command.
+  child decode({"decode", "info"});
+  CHECK(decode.wait() == 2);
+  CHECK(decode.err() == "bandwire decode: cannot read info\n");
+}

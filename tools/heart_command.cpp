@@ -1,0 +1,83 @@
+// `bandwire heart`: one heart-rate measurement, or --continuous values until
+// Ctrl-C or --duration (the band keeps measuring with a keep-alive).
+#include <cstdio>
+
+#include "miband/error.hpp"
+#include "tools/await.hpp"
+#include "tools/band_session.hpp"
+#include "tools/clocks.hpp"
+#include "tools/commands.hpp"
+#include "tools/option_set.hpp"
+#include "tools/output.hpp"
+#include "tools/wait.hpp"
+
+namespace bandwire::tools {
+
+namespace {
+
+asio::awaitable<int> measure_once(band_session& s, miband::band& b, double limit) {
+  auto [ec, bpm] = co_await await_value<std::uint16_t>([&](auto d) {
+    b.heart_rate_once(std::chrono::milliseconds(static_cast<long long>(limit * 1000)), std::move(d));
+  });
+  if (ec == miband::errc::measurement_failed) {
+    std::fprintf(stderr, "bandwire: the band could not measure (reading 0): wear it snugly and try again\n");
+    if (s.json) emit(json_object().add("kind", "hr").add("time", now_wall()).add("bpm", 0).add("failed", true).str());
+    co_return exit_failed;
+  }
+  if (ec) co_return s.fail("heart rate measurement", ec);
+  miband::heart_rate_measurement m;
+  m.bpm = bpm;
+  print_heart_rate(m, s.json);
+  co_return exit_ok;
+}
+
+asio::awaitable<int> measure_continuously(band_session& s, miband::band& b, double duration) {
+  error_code ec = co_await await_done([&](auto d) {
+    b.start_heart_rate(
+        [&s](const miband::stream_event& ev) {
+          if (ev.what == miband::stream_event::kind::stall) print_heart_rate_stall(ev.stall_seconds, s.json);
+          if (ev.what == miband::stream_event::kind::heart_rate) print_heart_rate(*ev.hr, s.json);
+        },
+        std::move(d));
+  });
+  if (ec) co_return s.fail("starting heart rate", ec);
+  if (!co_await wait_until_stopped(s.io, duration, s.bearer()))
+    co_return s.fail("continuous heart rate", s.bearer().close_reason());
+  ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
+  if (ec) co_return s.fail("stopping heart rate", ec);
+  co_return exit_ok;
+}
+
+}  // namespace
+
+void declare_heart(option_set& o) {
+  o.usage("heart --device TARGET [--continuous [--duration S]] [options]")
+      .description("One heart-rate measurement (the band needs ~6 s; a failed measurement exits 1),\n"
+                   "or with --continuous one value about every 1.25 s until Ctrl-C or S seconds,\n"
+                   "keeping the band measuring with a keep-alive every 12 s and reporting when\n"
+                   "values stop.")
+      .flag("--continuous", "one value about every 1.25 s")
+      .value("--duration", "S", "with --continuous: stop after S seconds")
+      .value("--measure-timeout", "S", "bounds the one-shot wait (default 15)");
+  declare_band_options(o);
+}
+
+int run_heart(const args& a) {
+  const auto duration = duration_option(a, "heart");
+  if (!duration) return exit_usage;
+  double limit = 15;
+  if (auto m = a.get("--measure-timeout")) {
+    auto v = parse_seconds(*m);
+    if (!v) {
+      std::fprintf(stderr, "bandwire heart: --measure-timeout must be positive seconds\n");
+      return exit_usage;
+    }
+    limit = *v;
+  }
+  const bool continuous = a.has("--continuous");
+  return run_on_band(a, "heart", [=](band_session& s, miband::band& b) {
+    return continuous ? measure_continuously(s, b, *duration) : measure_once(s, b, limit);
+  });
+}
+
+}  // namespace bandwire::tools
