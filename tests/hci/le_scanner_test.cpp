@@ -50,6 +50,7 @@ struct scan_run {
   int calls = 0;
   error_code ec;
   scan_result result;
+  std::function<void()> after_report;  ///< runs after each report is stored
 
   explicit scan_run(int fd) : ch(io, fd) {}
   void start(scan_options o, std::chrono::steady_clock::duration d = 1h) {
@@ -60,6 +61,7 @@ struct scan_run {
       reports.push_back(r);
       data.emplace_back(r.data.begin(), r.data.end());
       if (reports.size() == cancel_at) sc->cancel();
+      if (after_report) after_report();
     }, [this](error_code e, scan_result res) {
       ++calls;
       ec = e;
@@ -418,11 +420,16 @@ TEST_CASE("a scan, a timer and another socket make progress on the same io_conte
   });
   scan_run s(c.host_fd());
   // An echo over a socketpair, ten round trips, and a timer: the scan is
-  // stopped only once both are done, so neither waited on the scan.
+  // stopped only once both are done and both reports arrived (whichever
+  // comes last stops it), so neither waited on the scan.
   asio::local::stream_protocol::socket a(s.io), b(s.io);
   asio::local::connect_pair(a, b);
   int echoes = 0;
   bool timer_fired = false;
+  auto maybe_stop = [&] {
+    if (echoes == 10 && timer_fired && s.reports.size() == 2) s.sc->stop();
+  };
+  s.after_report = maybe_stop;
   std::array<char, 8> abuf{}, bbuf{};
   std::function<void()> ping = [&] {
     asio::async_write(a, asio::buffer("ping", 4), [&](error_code ec, std::size_t) { REQUIRE_FALSE(ec); });
@@ -432,7 +439,7 @@ TEST_CASE("a scan, a timer and another socket make progress on the same io_conte
       asio::async_read(a, asio::buffer(abuf.data(), 4), [&](error_code ec2, std::size_t) {
         REQUIRE_FALSE(ec2);
         if (++echoes < 10) return ping();
-        if (timer_fired) s.sc->stop();
+        maybe_stop();
       });
     });
   };
@@ -440,7 +447,7 @@ TEST_CASE("a scan, a timer and another socket make progress on the same io_conte
   t.expires_after(1ms);
   t.async_wait([&](error_code) {
     timer_fired = true;
-    if (echoes == 10) s.sc->stop();
+    maybe_stop();
   });
   s.start(quick());  // runs "for an hour"
   ping();
