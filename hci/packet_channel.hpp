@@ -41,6 +41,7 @@
 #include <boost/asio/generic/raw_protocol.hpp>
 
 #include "common/asio.hpp"
+#include "common/async.hpp"
 #include "common/bytes.hpp"
 #include "common/unique_function.hpp"
 
@@ -157,18 +158,10 @@ class packet_channel : public std::enable_shared_from_this<packet_channel> {
   error_code failed_;  ///< the read error that ended the channel
 };
 
-/// Wraps a completion token's handler so it runs on its associated executor,
-/// never inside the initiating call, then starts `start` with it.
+/// The library's one token adapter (common/async.hpp), argument order of hci/.
 template <class Sig, class Token, class Executor, class Start>
 auto initiate_posted(Token&& token, Executor ex, Start start) {
-  return asio::async_initiate<Token, Sig>(
-      [ex, start = std::move(start)](auto handler) mutable {
-        auto hex = asio::get_associated_executor(handler, ex);
-        start([h = std::move(handler), hex](auto... args) mutable {
-          asio::post(hex, [h = std::move(h), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
-        });
-      },
-      token);
+  return bandwire::initiate<Sig>(asio::any_io_executor(ex), std::forward<Token>(token), std::move(start));
 }
 
 }  // namespace detail

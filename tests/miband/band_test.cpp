@@ -8,6 +8,7 @@
 #include "miband/error.hpp"
 #include "miband/virtual_band.hpp"
 #include "tests/support/script_peer.hpp"
+#include "tests/support/keys.hpp"
 
 using namespace bandwire;
 using namespace bandwire::miband;
@@ -15,10 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-auth_key key_a1() {
-  // CAP-A's real key (fact sheet §20.1, A1).
-  return *auth_key::from_bytes(test::hx("91c7954727b7ec7fb89c65b311bdd59f"));
-}
+using test::key_a1;
 
 struct rig {
   asio::io_context io;

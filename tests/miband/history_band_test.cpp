@@ -16,6 +16,7 @@
 #include "miband/history_fetch.hpp"
 #include "miband/virtual_band.hpp"
 #include "tests/support/hex.hpp"
+#include "tests/support/keys.hpp"
 
 using namespace bandwire;
 using namespace bandwire::miband;
@@ -30,7 +31,7 @@ chr::sys_seconds utc(int y, unsigned mo, unsigned d, int h, int mi) {
 
 const chr::sys_seconds band_end = utc(2018, 3, 20, 12, 0);
 
-auth_key key_a1() { return *auth_key::from_bytes(test::hx("91c7954727b7ec7fb89c65b311bdd59f")); }
+using test::key_a1;
 
 sim_options band_with(std::uint32_t minutes, std::uint32_t limit) {
   sim_options o;

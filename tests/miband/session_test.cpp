@@ -9,6 +9,7 @@
 
 #include "miband/error.hpp"
 #include "tests/support/hex.hpp"
+#include "tests/support/keys.hpp"
 
 using namespace bandwire;
 using namespace bandwire::miband;
@@ -16,10 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-auth_key key_a1() {
-  // CAP-A's real key (fact sheet §20.1, A1).
-  return *auth_key::from_bytes(test::hx("91c7954727b7ec7fb89c65b311bdd59f"));
-}
+using test::key_a1;
 
 // Keys and caches in memory: an embedder's own store (state_store's virtual
 // functions), and no files touched by the tests.
