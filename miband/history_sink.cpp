@@ -1,0 +1,226 @@
+#include "miband/history_sink.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+#include "miband/time.hpp"
+
+namespace bandwire::miband {
+
+namespace chr = std::chrono;
+
+namespace {
+
+constexpr const char* csv_header = "time,unix,kind,category,intensity,steps,hr\n";
+constexpr const char* resume_magic = "bandwire-history-resume 1";
+
+chr::minutes offset_of(const utc_offset_fn& f, chr::sys_seconds t) { return f ? f(t) : host_utc_offset(t); }
+
+error_code errno_code() { return error_code(errno, boost::system::system_category()); }
+
+// A signed decimal integer filling `s` exactly.
+std::optional<long long> parse_int(std::string_view s) {
+  long long v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Instants a history line may hold: 1970 .. 2200 (the band's year field is
+// 16 bits, but minutes past 2200 are not a real band's).
+std::optional<chr::sys_seconds> plausible(std::optional<long long> v) {
+  if (!v || *v < 0 || *v > 7'258'118'400LL) return std::nullopt;
+  return chr::sys_seconds{chr::seconds{*v}};
+}
+
+bool write_all(int fd, std::string_view s) {
+  while (!s.empty()) {
+    const ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    s.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* history_csv_header() noexcept { return csv_header; }
+
+bool is_history_csv_header(std::string_view line) noexcept {
+  return line == std::string_view(csv_header, std::strlen(csv_header) - 1);
+}
+
+std::string format_minute(const minute_record& r, history_format f, chr::minutes offset) {
+  const date_time d = to_local(r.time, offset);
+  // Real zones are within ±18 h (ISO 8601 allows two hour digits).
+  const long long off = offset.count();
+  const int aoff = static_cast<int>((off < 0 ? -off : off) % (100 * 60));
+  char when[40];
+  std::snprintf(when, sizeof when, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", d.year, d.month, d.day, d.hour,
+                d.minute, d.second, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+  const long long unix_s = r.time.time_since_epoch().count();
+  std::string hr = r.heart_rate ? std::to_string(*r.heart_rate) : std::string(f == history_format::csv ? "" : "null");
+  char line[200];
+  if (f == history_format::csv) {
+    std::snprintf(line, sizeof line, "%s,%lld,%u,%s,%u,%u,%s\n", when, unix_s, r.raw_kind, to_string(r.category),
+                  r.intensity, r.steps, hr.c_str());
+  } else {
+    std::snprintf(line, sizeof line,
+                  "{\"time\":\"%s\",\"unix\":%lld,\"kind\":%u,\"category\":\"%s\",\"intensity\":%u,\"steps\":%u,"
+                  "\"hr\":%s}\n",
+                  when, unix_s, r.raw_kind, to_string(r.category), r.intensity, r.steps, hr.c_str());
+  }
+  return line;
+}
+
+std::optional<chr::sys_seconds> parse_minute_line(std::string_view line) {
+  if (!line.empty() && line.front() == '{') {
+    constexpr std::string_view key = "\"unix\":";
+    const auto at = line.find(key);
+    if (at == std::string_view::npos || line.back() != '}') return std::nullopt;
+    std::string_view rest = line.substr(at + key.size());
+    const auto end = rest.find(',');
+    if (end == std::string_view::npos) return std::nullopt;
+    return plausible(parse_int(rest.substr(0, end)));
+  }
+  // CSV: time,unix,kind,category,intensity,steps,hr — seven fields.
+  std::string_view fields[7];
+  std::size_t n = 0;
+  for (std::size_t start = 0;;) {
+    const auto comma = line.find(',', start);
+    if (n == 7) return std::nullopt;
+    fields[n++] = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  if (n != 7 || fields[0].size() < 16 || fields[0][4] != '-') return std::nullopt;
+  return plausible(parse_int(fields[1]));
+}
+
+std::string format_resume_point(chr::sys_seconds next) {
+  return std::string(resume_magic) + "\n" + std::to_string(next.time_since_epoch().count()) + "\n";
+}
+
+std::optional<chr::sys_seconds> parse_resume_point(std::string_view text) {
+  const std::string_view magic(resume_magic);
+  if (text.size() < magic.size() + 1 || text.substr(0, magic.size()) != magic || text[magic.size()] != '\n')
+    return std::nullopt;
+  std::string_view v = text.substr(magic.size() + 1);
+  if (v.empty() || v.back() != '\n') return std::nullopt;
+  v.remove_suffix(1);
+  return plausible(parse_int(v));
+}
+
+// ---- file sink ----
+
+history_file_sink::~history_file_sink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+error_code history_file_sink::open(const std::string& path, std::string& message) {
+  auto fail = [&](const std::string& why, error_code ec) {
+    message = path + ": " + why;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return ec;
+  };
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) return fail(std::strerror(errno), errno_code());
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return fail(std::strerror(errno), errno_code());
+  if (!S_ISREG(st.st_mode))
+    return fail("not a regular file (it cannot be fsync'ed)", make_error_code(boost::system::errc::invalid_argument));
+  // The tail: the last complete line and anything after it. A line is
+  // under 200 bytes, so 4 KiB holds at least one whole line.
+  const off_t size = st.st_size;
+  const off_t from = size > 4096 ? size - 4096 : 0;
+  std::vector<char> tail(static_cast<std::size_t>(size - from));
+  std::size_t got = 0;
+  while (got < tail.size()) {
+    const ssize_t n = ::pread(fd_, tail.data() + got, tail.size() - got, from + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot read its end", n < 0 ? errno_code() : make_error_code(boost::system::errc::io_error));
+    got += static_cast<std::size_t>(n);
+  }
+  const std::string_view t(tail.data(), tail.size());
+  const auto last_nl = t.rfind('\n');
+  std::size_t keep = last_nl == std::string_view::npos ? 0 : last_nl + 1;  // in `t`
+  if (last_nl == std::string_view::npos && from > 0)
+    return fail("not a bandwire activity file (no line in its last 4 KiB)",
+                make_error_code(boost::system::errc::invalid_argument));
+  if (keep < t.size()) {
+    // A torn last line: the run that wrote it died before its fsync, so
+    // the resume point does not cover it. Cut it (and make the cut durable
+    // before anything is appended after it).
+    cut_ = t.size() - keep;
+    if (::ftruncate(fd_, from + static_cast<off_t>(keep)) != 0 || ::fsync(fd_) != 0)
+      return fail(std::string("cannot cut its torn last line: ") + std::strerror(errno), errno_code());
+  }
+  if (keep == 0 && from == 0) {
+    if (format_ == history_format::csv && !write_all(fd_, csv_header))
+      return fail(std::strerror(errno), errno_code());
+    return {};
+  }
+  const std::string_view body = t.substr(0, keep - 1);  // without the last '\n'
+  const auto prev_nl = body.rfind('\n');
+  const std::string_view line = prev_nl == std::string_view::npos ? body : body.substr(prev_nl + 1);
+  const bool is_header = is_history_csv_header(line);
+  const bool is_json = !line.empty() && line.front() == '{';
+  const auto minute = parse_minute_line(line);
+  const bool matches = format_ == history_format::csv ? (is_header || (minute && !is_json)) : (minute && is_json);
+  if (!matches)
+    return fail(std::string("does not end with bandwire activity ") + (format_ == history_format::csv ? "CSV" : "JSONL") +
+                    " (another format, or another file?)",
+                make_error_code(boost::system::errc::invalid_argument));
+  last_ = minute;
+  return {};
+}
+
+error_code history_file_sink::write(std::span<const minute_record> records) {
+  if (fd_ < 0) return make_error_code(boost::system::errc::bad_file_descriptor);
+  std::string buf;
+  buf.reserve(records.size() * 100);
+  for (const auto& r : records) buf += format_minute(r, format_, offset_of(offset_, r.time));
+  if (!write_all(fd_, buf)) return errno_code();
+  if (!records.empty()) last_ = records.back().time;
+  return {};
+}
+
+error_code history_file_sink::durable() {
+  if (fd_ < 0) return make_error_code(boost::system::errc::bad_file_descriptor);
+  if (::fsync(fd_) != 0) return errno_code();
+  return {};
+}
+
+// ---- stream sink ----
+
+history_stream_sink::history_stream_sink(std::FILE* out, history_format f, utc_offset_fn offset)
+    : out_(out), format_(f), offset_(std::move(offset)), header_due_(f == history_format::csv) {}
+
+error_code history_stream_sink::write(std::span<const minute_record> records) {
+  if (header_due_) {
+    if (std::fputs(csv_header, out_) < 0 || std::fflush(out_) != 0) return errno_code();
+    header_due_ = false;
+  }
+  for (const auto& r : records) {
+    // Flushed per record, as `stream` does: a reader of the pipe sees each
+    // minute as soon as its round is complete.
+    const std::string line = format_minute(r, format_, offset_of(offset_, r.time));
+    if (std::fputs(line.c_str(), out_) < 0 || std::fflush(out_) != 0) return errno_code();
+  }
+  return {};
+}
+
+error_code history_stream_sink::durable() { return std::fflush(out_) == 0 ? error_code{} : errno_code(); }
+
+}  // namespace bandwire::miband
