@@ -173,6 +173,8 @@ class history_fetch {
     return state_ == history_state::transferring ? announced_.count : 0;
   }
   std::size_t round_received() const noexcept { return records_.size(); }
+  /// The first minute of the round in progress, as the band returned it.
+  std::chrono::sys_seconds round_start() const noexcept { return round_start_; }
   /// Notifications ignored as stale (see the invariants).
   std::uint32_t ignored() const noexcept { return ignored_; }
 

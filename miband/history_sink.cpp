@@ -121,6 +121,61 @@ std::optional<chr::sys_seconds> parse_resume_point(std::string_view text) {
   return plausible(parse_int(v));
 }
 
+namespace {
+// n decimal digits at text[at..at+n), or -1.
+int digits(std::string_view text, std::size_t at, std::size_t n) {
+  if (at + n > text.size()) return -1;
+  int v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+}  // namespace
+
+std::optional<chr::sys_seconds> parse_since(std::string_view text, chr::sys_seconds now, const utc_offset_fn& offset) {
+  if (text.size() >= 3 && text[0] == '-') {
+    const char unit = text.back();
+    auto n = parse_int(text.substr(1, text.size() - 2));
+    if (!n || *n < 0 || *n > 100'000) return std::nullopt;
+    const long long per = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 0;
+    if (!per) return std::nullopt;
+    return now - chr::seconds{*n * per};
+  }
+  // YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM]
+  const int y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const chr::year_month_day ymd{chr::year{y}, chr::month{static_cast<unsigned>(mo)}, chr::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  int h = 0, mi = 0, sec = 0;
+  std::size_t at = 10;
+  if (at < text.size() && (text[at] == 'T' || text[at] == ' ')) {
+    h = digits(text, at + 1, 2), mi = digits(text, at + 4, 2);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || text.size() < at + 6 || text[at + 3] != ':') return std::nullopt;
+    at += 6;
+    if (at < text.size() && text[at] == ':') {
+      sec = digits(text, at + 1, 2);
+      if (sec < 0 || sec > 59) return std::nullopt;
+      at += 3;
+    }
+  }
+  const chr::sys_seconds wall = chr::sys_days{ymd} + chr::hours{h} + chr::minutes{mi} + chr::seconds{sec};
+  const std::string_view zone = text.substr(at);
+  if (zone == "Z") return wall;
+  if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    const int zh = digits(zone, 1, 2), zm = digits(zone, 4, 2);
+    if (zh < 0 || zh > 18 || zm < 0 || zm > 59) return std::nullopt;
+    const chr::minutes off{(zone[0] == '-' ? -1 : 1) * (zh * 60 + zm)};
+    return wall - off;
+  }
+  if (!zone.empty()) return std::nullopt;
+  // Local time: the offset at the instant itself (twice, so a DST change
+  // between the wall reading and the instant is followed).
+  const auto first = wall - offset_of(offset, wall);
+  return wall - offset_of(offset, first);
+}
+
 // ---- file sink ----
 
 history_file_sink::~history_file_sink() {

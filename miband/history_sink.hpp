@@ -48,6 +48,13 @@ bool is_history_csv_header(std::string_view line) noexcept;
 std::string format_resume_point(std::chrono::sys_seconds next);
 std::optional<std::chrono::sys_seconds> parse_resume_point(std::string_view text);
 
+/// A start time as a user gives it (`--since`): ISO 8601 `2018-03-20`,
+/// `2018-03-20T10:00`, `…:SS`, with `Z` or `±HH:MM` (else the local time of
+/// the zone `offset` gives, the host's by default), or relative to `now`:
+/// `-Nd`, `-Nh`, `-Nm` (days, hours, minutes back). Empty when malformed.
+std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now,
+                                                    const utc_offset_fn& offset = {});
+
 /// What history_sync writes to.
 class history_sink {
  public:

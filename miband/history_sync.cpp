@@ -22,6 +22,7 @@ struct history_sync::state {
   std::string device;
   std::shared_ptr<state_store> store;
   const scaled_clock* clock = nullptr;
+  std::optional<chr::sys_seconds> first;  // round 1's returned start
 };
 
 history_sync::history_sync(session& s) : session_(s), ex_(s.get_executor()) {}
@@ -128,7 +129,11 @@ void history_sync::report(bool committed) {
   p.round_received = s->fetch->round_received();
   p.round_announced = s->fetch->round_announced();
   p.since = s->result.since;
-  p.reached = s->fetch->next_start() + chr::minutes{static_cast<long long>(p.round_received)};
+  const bool transferring = s->fetch->state() == history_state::transferring;
+  if (!s->first && transferring) s->first = s->fetch->round_start();
+  p.first = s->first.value_or(s->result.since);
+  p.reached = transferring ? s->fetch->round_start() + chr::minutes{static_cast<long long>(p.round_received)}
+                           : s->fetch->next_start();
   p.now = chr::sys_seconds{chr::seconds{static_cast<long long>(s->clock->wall())}};
   p.round_committed = committed;
   s->progress(p);

@@ -57,6 +57,7 @@ struct history_progress {
   std::size_t round_received = 0;     ///< records of the current round so far
   std::uint32_t round_announced = 0;  ///< records the band announced for it
   std::chrono::sys_seconds since{};   ///< the first minute this run asked for
+  std::chrono::sys_seconds first{};   ///< the first minute the band returned (round 1's start)
   std::chrono::sys_seconds reached{}; ///< the minute after the last one received
   std::chrono::sys_seconds now{};     ///< host wall clock (the band's data ends about there)
   bool round_committed = false;       ///< this report follows a commit

@@ -19,6 +19,7 @@ int run_gatt(const std::vector<std::string>& argv);
 /// pair, info, battery, time, steps, heart, alert, vibrate, events.
 int run_band(const std::string& command, const std::vector<std::string>& argv);
 int run_stream(const std::vector<std::string>& argv);
+int run_activity(const std::vector<std::string>& argv);
 int run_sim(const std::vector<std::string>& argv);
 int run_decode(const std::vector<std::string>& argv);
 

@@ -19,6 +19,8 @@ bandwire talks Bluetooth LE (ATT/GATT) from Linux without D-Bus or bluetoothd.
 
 MI BAND COMMANDS:
   stream      raw accelerometer + PPG + heart rate as JSONL/CSV records
+  activity    the band's per-minute history (kind, steps, heart rate) as CSV/JSONL,
+              resumable; the band may delete it once it is fsync'ed
   heart       heart rate: one measurement, or --continuous
   pair        bind a new key to the band (you tap the band to confirm)
   info        device information, battery and clock
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "gatt") return run_gatt(rest);
   if (cmd == "stream") return run_stream(rest);
+  if (cmd == "activity") return run_activity(rest);
   if (cmd == "sim") return run_sim(rest);
   if (cmd == "decode") return run_decode(rest);
   if (cmd == "scan") return run_scan(rest);
