@@ -60,27 +60,71 @@ bool is_history_csv_header(std::string_view line) noexcept {
   return line == std::string_view(csv_header, std::strlen(csv_header) - 1);
 }
 
-std::string format_minute(const minute_record& r, history_format f, chr::minutes offset) {
+namespace {
+// Writers into a fixed line buffer (a line is under 128 bytes).
+struct line_buf {
+  char b[160];
+  char* p = b;
+  void put2(unsigned v) {
+    *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  }
+  void put_int(long long v) { p = std::to_chars(p, b + sizeof b, v).ptr; }
+  void put(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void put(char c) { *p++ = c; }
+};
+}  // namespace
+
+// By hand into a buffer rather than snprintf or string appends: a fetch
+// formats thousands of lines per round.
+void append_minute(std::string& s, const minute_record& r, history_format f, chr::minutes offset) {
   const date_time d = to_local(r.time, offset);
+  const bool json = f == history_format::jsonl;
+  line_buf l;
+  if (json) l.put("{\"time\":\"");
+  l.put_int(d.year % 10000);
+  l.put('-');
+  l.put2(d.month);
+  l.put('-');
+  l.put2(d.day);
+  l.put('T');
+  l.put2(d.hour);
+  l.put(':');
+  l.put2(d.minute);
+  l.put(':');
+  l.put2(d.second);
   // Real zones are within ±18 h (ISO 8601 allows two hour digits).
   const long long off = offset.count();
-  const int aoff = static_cast<int>((off < 0 ? -off : off) % (100 * 60));
-  char when[40];
-  std::snprintf(when, sizeof when, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", d.year, d.month, d.day, d.hour,
-                d.minute, d.second, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
-  const long long unix_s = r.time.time_since_epoch().count();
-  std::string hr = r.heart_rate ? std::to_string(*r.heart_rate) : std::string(f == history_format::csv ? "" : "null");
-  char line[200];
-  if (f == history_format::csv) {
-    std::snprintf(line, sizeof line, "%s,%lld,%u,%s,%u,%u,%s\n", when, unix_s, r.raw_kind, to_string(r.category),
-                  r.intensity, r.steps, hr.c_str());
-  } else {
-    std::snprintf(line, sizeof line,
-                  "{\"time\":\"%s\",\"unix\":%lld,\"kind\":%u,\"category\":\"%s\",\"intensity\":%u,\"steps\":%u,"
-                  "\"hr\":%s}\n",
-                  when, unix_s, r.raw_kind, to_string(r.category), r.intensity, r.steps, hr.c_str());
-  }
-  return line;
+  const unsigned aoff = static_cast<unsigned>((off < 0 ? -off : off) % (100 * 60));
+  l.put(off < 0 ? '-' : '+');
+  l.put2(aoff / 60);
+  l.put(':');
+  l.put2(aoff % 60);
+  l.put(json ? "\",\"unix\":" : ",");
+  l.put_int(r.time.time_since_epoch().count());
+  l.put(json ? ",\"kind\":" : ",");
+  l.put_int(r.raw_kind);
+  l.put(json ? ",\"category\":\"" : ",");
+  l.put(to_string(r.category));
+  l.put(json ? "\",\"intensity\":" : ",");
+  l.put_int(r.intensity);
+  l.put(json ? ",\"steps\":" : ",");
+  l.put_int(r.steps);
+  l.put(json ? ",\"hr\":" : ",");
+  if (r.heart_rate) l.put_int(*r.heart_rate);
+  else if (json) l.put("null");
+  l.put(json ? "}\n" : "\n");
+  s.append(l.b, l.p);
+}
+
+std::string format_minute(const minute_record& r, history_format f, chr::minutes offset) {
+  std::string s;
+  s.reserve(112);
+  append_minute(s, r, f, offset);
+  return s;
 }
 
 std::optional<chr::sys_seconds> parse_minute_line(std::string_view line) {
@@ -245,7 +289,7 @@ error_code history_file_sink::write(std::span<const minute_record> records) {
   if (fd_ < 0) return make_error_code(boost::system::errc::bad_file_descriptor);
   std::string buf;
   buf.reserve(records.size() * 100);
-  for (const auto& r : records) buf += format_minute(r, format_, offset_of(offset_, r.time));
+  for (const auto& r : records) append_minute(buf, r, format_, offset_of(offset_, r.time));
   if (!write_all(fd_, buf)) return errno_code();
   if (!records.empty()) last_ = records.back().time;
   return {};

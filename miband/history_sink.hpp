@@ -35,6 +35,8 @@ const char* history_csv_header() noexcept;
 /// One record as a line (with '\n'). `offset` is the UTC offset for the
 /// `time` column. hr is empty (CSV) or null (JSON) when not measured.
 std::string format_minute(const minute_record& r, history_format f, std::chrono::minutes offset);
+/// The same, appended to `out`.
+void append_minute(std::string& out, const minute_record& r, history_format f, std::chrono::minutes offset);
 
 /// The `unix` field of a line written by format_minute (either format,
 /// without its '\n'). Empty for the CSV header, anything else, or a value

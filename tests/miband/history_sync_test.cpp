@@ -70,7 +70,9 @@ struct memory_store final : state_store {
     return {};
   }
   const virtual_band* vb;
-  mutable std::map<std::string, std::vector<gatt::service>> caches;
+  // Shared by every rig: the virtual band's database does not change, and
+  // the cut test makes hundreds of rigs (discovery once, not each time).
+  static inline std::map<std::string, std::vector<gatt::service>> caches;
   mutable std::map<std::string, chr::sys_seconds> resume;
   struct save { std::size_t band_log; chr::sys_seconds next; };
   mutable std::vector<save> saves;
