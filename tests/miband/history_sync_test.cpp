@@ -324,3 +324,171 @@ TEST_CASE("history_sync: the link cut after every PDU position of a fetch, then 
   }
   MESSAGE("cut positions: " << total_positions << ", runs: " << total_runs);
 }
+
+namespace {
+// A sink whose write or fsync fails (a full disk), or that is not persistent.
+struct failing_sink final : history_sink {
+  bool fail_write = false, fail_sync = false, persist = true;
+  std::vector<minute_record> got;
+  error_code write(std::span<const minute_record> r) override {
+    if (fail_write) return make_error_code(boost::system::errc::no_space_on_device);
+    got.insert(got.end(), r.begin(), r.end());
+    return {};
+  }
+  error_code durable() override {
+    return fail_sync ? make_error_code(boost::system::errc::io_error) : error_code{};
+  }
+  bool persistent() const noexcept override { return persist; }
+};
+
+struct one_session {
+  rig& r;
+  std::unique_ptr<session> s;
+  explicit one_session(rig& rr) : r(rr) {
+    session_options o;
+    o.transport.device = "sim";
+    o.store = r.store;
+    o.key = key_a1();
+    o.sim_band = &r.vb;
+    s = std::make_unique<session>(r.io, r.clock, o);
+    std::optional<error_code> cec;
+    s->connect(true, [&](error_code e) { cec = e; });
+    REQUIRE(r.vt.run_until(r.io, [&] { return cec.has_value(); }, 60s));
+    REQUIRE_FALSE(*cec);
+  }
+  std::pair<error_code, history_sync_result> fetch(history_sink& sink, history_sync_options so = {}) {
+    history_sync sync(*s);
+    so.fetch.utc_offset = zone;
+    std::optional<error_code> done;
+    history_sync_result res;
+    sync.run(so, sink, nullptr, [&](error_code e, history_sync_result x) {
+      done = e;
+      res = std::move(x);
+    });
+    REQUIRE(r.vt.run_until(r.io, [&] { return done.has_value(); }, 600s));
+    return {*done, res};
+  }
+  std::size_t acks() const {
+    std::size_t n = 0;
+    for (const auto& e : r.vb.history().log()) n += e.what == history_event::kind::ack;
+    return n;
+  }
+};
+}  // namespace
+
+TEST_CASE("history_sync: a sink that fails to write or fsync ends the run; nothing is acknowledged") {
+  for (int which = 0; which < 2; ++which) {
+    rig r(100, 17);
+    one_session os(r);
+    failing_sink sink;
+    (which ? sink.fail_sync : sink.fail_write) = true;
+    auto [ec, res] = os.fetch(sink);
+    CHECK(ec == history_errc::commit_failed);
+    CHECK(res.commit_error == (which ? boost::system::errc::io_error : boost::system::errc::no_space_on_device));
+    CHECK(res.records == 0);
+    CHECK(os.acks() == 0);
+    CHECK(r.store->resume.empty());
+    CHECK(r.vb.history().first_kept() == r.oldest());
+  }
+}
+
+TEST_CASE("history_sync: --keep and a non-persistent sink never acknowledge nor store a resume point") {
+  rig r(100, 17);
+  one_session os(r);
+  failing_sink pipe;
+  pipe.persist = false;
+  auto [ec, res] = os.fetch(pipe);
+  REQUIRE_FALSE(ec);
+  CHECK(pipe.got.size() == 100);
+  CHECK_FALSE(res.acknowledging);
+  CHECK(res.acks == 0);
+  CHECK(r.store->resume.empty());
+  failing_sink file;
+  history_sync_options keep;
+  keep.keep = true;
+  auto [ec2, res2] = os.fetch(file, keep);
+  REQUIRE_FALSE(ec2);
+  CHECK(file.got == pipe.got);  // the same minutes again: nothing was deleted
+  CHECK(res2.acks == 0);
+  CHECK(r.store->resume.at("sim") == band_end);  // a file: resumable
+  CHECK(os.acks() == 0);
+  CHECK(r.vb.history().first_kept() == r.oldest());
+}
+
+TEST_CASE("history_sync: --since, the output's last minute and the resume point decide the start") {
+  rig r(600, 1440);
+  one_session os(r);
+  failing_sink a;
+  history_sync_options so;
+  so.since = band_end - 30min + 20s;  // rounded down to the minute
+  auto [ec, res] = os.fetch(a, so);
+  REQUIRE_FALSE(ec);
+  CHECK(res.since == band_end - 30min);
+  CHECK(a.got.size() == 30);
+  // A bad resume file is a state error, named.
+  struct bad_store final : state_store {
+    bad_store() : state_store("/nonexistent") {}
+    std::optional<chr::sys_seconds> load_history_resume(const std::string&, std::string& e) const override {
+      e = "resume file X is not a bandwire resume point";
+      return std::nullopt;
+    }
+  };
+  session_options o = os.s->options();
+  o.store = std::make_shared<bad_store>();
+  os.s.reset();
+  r.vt.run_for(r.io, 1s);
+  session s2(r.io, r.clock, o);
+  std::optional<error_code> cec;
+  s2.connect(true, [&](error_code e) { cec = e; });
+  REQUIRE(r.vt.run_until(r.io, [&] { return cec.has_value(); }, 60s));
+  history_sync sync(s2);
+  std::optional<error_code> done;
+  history_sync_result got;
+  failing_sink b;
+  sync.run({}, b, nullptr, [&](error_code e, history_sync_result x) { done = e, got = std::move(x); });
+  REQUIRE(r.vt.run_until(r.io, [&] { return done.has_value(); }, 60s));
+  CHECK(*done == errc::state_error);
+  CHECK(got.message == "resume file X is not a bandwire resume point");
+}
+
+TEST_CASE("history_sync: destroyed or cancelled mid-fetch, the handler runs once with operation_aborted") {
+  for (int mode = 0; mode < 2; ++mode) {
+    rig r(3000, 1440);
+    one_session os(r);
+    failing_sink sink;
+    auto sync = std::make_unique<history_sync>(*os.s);
+    int calls = 0;
+    error_code got;
+    std::size_t packets = 0;
+    sync->run({}, sink, [&](const history_progress& p) {
+      ++packets;
+      CHECK(p.round_received <= p.round_announced);
+      if (packets == 100) {
+        if (mode == 0) sync.reset();
+        else sync->cancel();
+      }
+    }, [&](error_code e, history_sync_result) { ++calls, got = e; });
+    r.vt.run_for(r.io, 30s);
+    CHECK(calls == 1);
+    CHECK(got == asio::error::operation_aborted);
+    CHECK(packets == 100);
+    CHECK(sink.got.empty());
+    CHECK(os.acks() == 0);
+  }
+}
+
+TEST_CASE("state_store: the resume point file is written atomically and read back") {
+  const std::string dir = temp_dir();
+  state_store st(dir);
+  std::string err;
+  CHECK_FALSE(st.load_history_resume("sim", err));
+  CHECK(err.empty());
+  CHECK(st.save_history_resume("sim", band_end) == "");
+  CHECK(st.history_resume_path("sim") == dir + "/history/sim.resume");
+  CHECK(st.load_history_resume("sim", err) == band_end);
+  CHECK_FALSE(std::filesystem::exists(dir + "/history/sim.resume.tmp"));
+  std::ofstream(dir + "/history/sim.resume", std::ios::trunc) << "garbage";
+  CHECK_FALSE(st.load_history_resume("sim", err));
+  CHECK(err.find("is not a bandwire resume point") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
