@@ -52,17 +52,28 @@ std::string iso_minute(chr::sys_seconds t) {
   return s.substr(0, s.find(','));
 }
 
-// The progress line on a terminal: minutes received of those the band holds
-// after the start (its data ends about now), the current round, rate, ETA.
+// The progress line on a terminal: minutes received / announced by the band
+// so far (each round announces its count), the round, rate, and an ETA
+// assuming the band's data reaches about this host's clock (it is not told
+// how many rounds remain). Redrawn at most 10 times a second.
 struct progress_view {
   bool tty = false;
   double started = 0, last_draw = -1;
   std::uint32_t rounds = 0;
+  unsigned long long received = 0, announced = 0;
+  void draw(unsigned long long expected, const char* round, double rate) {
+    constexpr unsigned long long width = 24;
+    expected = std::max(expected, std::max<unsigned long long>(received, 1));
+    const auto fill = static_cast<std::size_t>(received * width / expected);
+    std::string bar(fill, '#');
+    bar.append(width - fill, '-');
+    const double eta = rate > 0 ? static_cast<double>(expected - received) / rate : 0;
+    std::fprintf(stderr, "\r[%s] %llu/%llu min  %s  %.0f min/s  ETA %.0f s   ", bar.c_str(), received, announced, round,
+                 rate, eta);
+  }
   void show(const miband::history_progress& p, double now_mono) {
-    const long long total = std::max<long long>(1, chr::duration_cast<chr::minutes>(p.now - p.first).count());
-    const long long done = std::clamp<long long>(chr::duration_cast<chr::minutes>(p.reached - p.first).count(), 0, total);
-    const double elapsed = now_mono - started;
-    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    received = p.committed + p.round_received;
+    announced = p.committed + p.round_announced;
     if (!tty) {
       if (p.round_committed)
         std::fprintf(stderr, "bandwire: round %u written: %llu minutes so far, up to %s\n", ++rounds,
@@ -71,16 +82,26 @@ struct progress_view {
     }
     if (!p.round_committed && now_mono - last_draw < 0.1) return;
     last_draw = now_mono;
-    constexpr int width = 24;
-    const int fill = static_cast<int>(done * width / total);
-    std::string bar(static_cast<std::size_t>(fill), '#');
-    bar.append(static_cast<std::size_t>(width - fill), '-');
-    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-    std::fprintf(stderr, "\r[%s] %lld/%lld min  round %u: %zu/%u  %.0f min/s  ETA %.0f s   ", bar.c_str(), done, total,
-                 p.round, p.round_received, p.round_announced, rate, eta);
+    const double elapsed = now_mono - started;
+    const double rate = elapsed > 0 ? static_cast<double>(received) / elapsed : 0;
+    const long long to_now = std::max<long long>(0, chr::duration_cast<chr::minutes>(p.now - p.reached).count());
+    char round[48];
+    if (p.round_committed)
+      std::snprintf(round, sizeof round, "round %u written", ++rounds);
+    else
+      std::snprintf(round, sizeof round, "round %u: %zu/%u", rounds + 1, p.round_received, p.round_announced);
+    draw(std::max<unsigned long long>(announced, received + static_cast<unsigned long long>(to_now)), round, rate);
   }
-  void end() {
-    if (tty && last_draw >= 0) std::fputs("\n", stderr);
+  // The band announced nothing more: the bar is full.
+  void end(bool finished, double now_mono) {
+    if (!tty || last_draw < 0) return;
+    if (finished) {
+      const double elapsed = now_mono - started;
+      char done[48];
+      std::snprintf(done, sizeof done, "%u rounds, done", rounds);
+      draw(received, done, elapsed > 0 ? static_cast<double>(received) / elapsed : 0);
+    }
+    std::fputs("\n", stderr);
   }
 };
 
@@ -179,7 +200,7 @@ int run_activity(const std::vector<std::string>& argv) {
     auto r = co_await sync.async_run(
         so, *sink, [&](const miband::history_progress& p) { view.show(p, mono_seconds()); },
         asio::redirect_error(asio::use_awaitable, ec));
-    view.end();
+    view.end(!ec, mono_seconds());
     for (const auto& f : r.faults) std::fprintf(stderr, "bandwire: retried: %s\n", f.text().c_str());
     for (const auto& w : r.warnings) std::fprintf(stderr, "bandwire: warning: %s\n", w.text().c_str());
     if (r.records)

@@ -189,6 +189,27 @@ TEST_CASE("cli: activity to a pipe or with --keep never acknowledges nor stores 
   std::system(("rm -rf " + d).c_str());
 }
 
+TEST_CASE("cli: activity on a terminal shows a progress bar (minutes, the round, rate, ETA)") {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    MESSAGE("SKIPPED: util-linux `script` (a pseudo-terminal) is not installed");
+    return;
+  }
+  const std::string d = temp_dir();
+  // script(1) runs the command on a pseudo-terminal; its output is the terminal's.
+  const std::string cmd = "TZ=Europe/Berlin timeout 60 script -qec '" + exe() + " activity" + sim_band +
+                          " --since 2018-01-01 --state-dir " + d + "/s --output " + d + "/a.csv' /dev/null >" + d + "/tty";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const auto tty = slurp(d + "/tty");
+  CAPTURE(tty);
+  CHECK(tty.find("] 1000/1000 min  round 1 written") != std::string::npos);
+  CHECK(tty.find("] 2880/2880 min  round 3 written") != std::string::npos);
+  CHECK(tty.find("\r[########################] 2880/2880 min  3 rounds, done") != std::string::npos);
+  CHECK(tty.find("min/s  ETA ") != std::string::npos);
+  CHECK(tty.find("round 1 written: ") == std::string::npos);  // no log lines on a terminal
+  CHECK(lines(slurp(d + "/a.csv")).size() == 2881);
+  std::system(("rm -rf " + d).c_str());
+}
+
 TEST_CASE("cli: activity rejects bad options with exit 2") {
   const std::string d = temp_dir();
   for (const char* bad : {" --device sim --since yesterday", " --device sim --since 2018-02-30",
