@@ -306,6 +306,8 @@ TEST_CASE("history_sync: the link cut after every PDU position of a fetch, then 
       REQUIRE(positions == 4 + 6 * p.rounds + packets + 2);
     }
     total_positions += positions;
+    MESSAGE("limit " << p.limit << ": " << p.minutes << " minutes, " << p.rounds << " rounds, " << positions
+                     << " cut positions");
     for (std::size_t cut = 1; cut <= positions; ++cut) {
       CAPTURE(cut);
       rig r(p.minutes, p.limit);

@@ -126,6 +126,22 @@ TEST_CASE("cli: activity --device sim writes 2 days as CSV, then a run with noth
   REQUIRE(again.status == 0);
   CHECK(again.err.find("nothing new since") != std::string::npos);
   CHECK(slurp(d + "/a.csv") == text);
+
+  // The same 2 days as JSON lines (another device state): field for field the CSV rows.
+  auto j = run(sim_band + " --since 2018-01-01 --format jsonl --state-dir " + d + "/state2 --output " + d + "/a.jsonl", d);
+  CAPTURE(j.err);
+  REQUIRE(j.status == 0);
+  const auto jl = lines(slurp(d + "/a.jsonl"));
+  REQUIRE(jl.size() == 2880);
+  for (std::size_t i = 0; i < jl.size(); ++i) {
+    const auto o = nlohmann::json::parse(jl[i]);
+    std::string hr = o["hr"].is_null() ? "" : std::to_string(o["hr"].get<int>());
+    const std::string row = o["time"].get<std::string>() + "," + std::to_string(o["unix"].get<long long>()) + "," +
+                            std::to_string(o["kind"].get<int>()) + "," + o["category"].get<std::string>() + "," +
+                            std::to_string(o["intensity"].get<int>()) + "," + std::to_string(o["steps"].get<int>()) +
+                            "," + hr;
+    REQUIRE(row == l[i + 1]);
+  }
   std::system(("rm -rf " + d).c_str());
 }
 
