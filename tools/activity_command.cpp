@@ -38,9 +38,12 @@ a minute, and a run cut anywhere can simply be run again.
   --output FILE          append to FILE (a regular file: fsync'ed, then the band may
                          delete what it holds); without it, records go to stdout, and
                          output to a pipe or terminal is never acknowledged
+  --no-reconnect         exit when the link is lost (run again to resume) instead of
+                         reconnecting and going on from the last minute written
   --sim-history-end TIME     with --device sim only: the virtual band's history ends here
   --sim-history-minutes N    with --device sim only: minutes stored (default 4320)
   --sim-round-limit N        with --device sim only: minutes per round (default 1440)
+  --sim-drop-after-pdus N    with --device sim only: the band drops each link after N PDUs
 
 )";
 
@@ -61,6 +64,7 @@ struct progress_view {
   double started = 0, last_draw = -1;
   std::uint32_t rounds = 0;
   unsigned long long received = 0, announced = 0;
+  unsigned long long base = 0;  // minutes written over earlier links of this run
   void draw(unsigned long long expected, const char* round, double rate) {
     constexpr unsigned long long width = 24;
     expected = std::max(expected, std::max<unsigned long long>(received, 1));
@@ -72,12 +76,12 @@ struct progress_view {
                  rate, eta);
   }
   void show(const miband::history_progress& p, double now_mono) {
-    received = p.committed + p.round_received;
-    announced = p.committed + p.round_announced;
+    received = base + p.committed + p.round_received;
+    announced = base + p.committed + p.round_announced;
     if (!tty) {
       if (p.round_committed)
         std::fprintf(stderr, "bandwire: round %u written: %llu minutes so far, up to %s\n", ++rounds,
-                     static_cast<unsigned long long>(p.committed), iso_minute(p.reached - chr::minutes{1}).c_str());
+                     static_cast<unsigned long long>(base + p.committed), iso_minute(p.reached - chr::minutes{1}).c_str());
       return;
     }
     if (!p.round_committed && now_mono - last_draw < 0.1) return;
@@ -113,9 +117,10 @@ double mono_seconds() {
 
 int run_activity(const std::vector<std::string>& argv) {
   auto values = band_value_options();
-  values.insert({"--since", "--format", "--output", "--sim-history-end", "--sim-history-minutes", "--sim-round-limit"});
+  values.insert({"--since", "--format", "--output", "--sim-history-end", "--sim-history-minutes", "--sim-round-limit",
+                 "--sim-drop-after-pdus"});
   auto flags = band_flags();
-  flags.insert("--keep");
+  flags.insert({"--keep", "--no-reconnect"});
   args a(argv, values, flags);
   if (a.has("--help")) {
     std::fputs(activity_help, stdout);
@@ -142,7 +147,7 @@ int run_activity(const std::vector<std::string>& argv) {
   band_session s(a);
   const bool sim = a.get("--device").value_or("") == "sim";
   std::optional<chr::sys_seconds> sim_end;
-  std::optional<unsigned long> sim_minutes, sim_limit;
+  std::optional<unsigned long> sim_minutes, sim_limit, sim_drop;
   if (auto t = a.get("--sim-history-end")) {
     sim_end = miband::parse_since(*t, now);
     if (!sim_end) return usage("--sim-history-end takes an ISO 8601 time");
@@ -155,11 +160,17 @@ int run_activity(const std::vector<std::string>& argv) {
     sim_limit = parse_number(*n, 1u << 20);
     if (!sim_limit || *sim_limit == 0) return usage("--sim-round-limit must be 1..1048576");
   }
-  if ((sim_end || sim_minutes || sim_limit) && !sim) return usage("--sim-history-* work only with --device sim");
+  if (auto n = a.get("--sim-drop-after-pdus")) {
+    sim_drop = parse_number(*n, 1u << 20);
+    if (!sim_drop || *sim_drop == 0) return usage("--sim-drop-after-pdus must be 1..1048576");
+  }
+  if ((sim_end || sim_minutes || sim_limit || sim_drop) && !sim)
+    return usage("--sim-history-* and --sim-drop-after-pdus work only with --device sim");
   s.customize = [&](miband::session_options& o) {
     if (sim_end) o.sim.history_end = chr::floor<chr::minutes>(*sim_end);
     if (sim_minutes) o.sim.history_minutes = static_cast<std::uint32_t>(*sim_minutes);
     if (sim_limit) o.sim.history_round_limit = static_cast<std::uint32_t>(*sim_limit);
+    if (sim_drop) o.sim.drop_after_pdus = static_cast<std::size_t>(*sim_drop);
   };
   if (int rc = s.configure("activity"); rc >= 0) return rc;
 
@@ -190,25 +201,49 @@ int run_activity(const std::vector<std::string>& argv) {
 
   progress_view view;
   view.tty = ::isatty(2) == 1;
+  const bool reconnect = !a.has("--no-reconnect");
   int rc = s.run([&]() -> asio::awaitable<int> {
     if (int c = co_await s.connect(true); c >= 0) co_return c;
     if (!sink->persistent() && !so.keep)
       std::fprintf(stderr, "bandwire: output is not a regular file: the band keeps its data (no acknowledgement)\n");
-    miband::history_sync sync(*s.session);
     view.started = mono_seconds();
     error_code ec;
-    auto r = co_await sync.async_run(
-        so, *sink, [&](const miband::history_progress& p) { view.show(p, mono_seconds()); },
-        asio::redirect_error(asio::use_awaitable, ec));
+    miband::history_sync_result r, total;
+    unsigned failed_links = 0;
+    for (bool first = true;; first = false) {
+      miband::history_sync sync(*s.session);
+      ec = {};
+      r = co_await sync.async_run(
+          so, *sink, [&](const miband::history_progress& p) { view.show(p, mono_seconds()); },
+          asio::redirect_error(asio::use_awaitable, ec));
+      if (first) total.since = r.since;
+      total.next = r.next;
+      total.records += r.records;
+      total.rounds += r.rounds;
+      total.acknowledging = r.acknowledging;
+      view.base += r.records;
+      for (const auto& f : r.faults) std::fprintf(stderr, "%sbandwire: retried: %s\n", view.tty ? "\n" : "", f.text().c_str());
+      for (const auto& w : r.warnings) std::fprintf(stderr, "%sbandwire: warning: %s\n", view.tty ? "\n" : "", w.text().c_str());
+      // A lost link: what was written is durable and acknowledged, the
+      // rest was not; reconnect and go on from the next minute not written
+      // (as a new run would), while links keep making progress.
+      failed_links = r.records ? 1 : failed_links + 1;
+      if (!ec || !reconnect || s.session->connected() || ec == asio::error::operation_aborted || failed_links > 3) break;
+      std::fprintf(stderr, "%sbandwire: link lost (%s) after %llu minutes; reconnecting\n", view.tty ? "\n" : "",
+                   ec.message().c_str(), static_cast<unsigned long long>(total.records));
+      asio::steady_timer wait(s.io, s.clock.real(chr::seconds{failed_links}));
+      co_await wait.async_wait(asio::use_awaitable);
+      if (int c = co_await s.connect(true); c >= 0) co_return c;
+      so.since = r.next;
+    }
     view.end(!ec, mono_seconds());
-    for (const auto& f : r.faults) std::fprintf(stderr, "bandwire: retried: %s\n", f.text().c_str());
-    for (const auto& w : r.warnings) std::fprintf(stderr, "bandwire: warning: %s\n", w.text().c_str());
-    if (r.records)
+    if (total.records)
       std::fprintf(stderr, "bandwire: %llu minutes in %u rounds, up to %s; %s\n",
-                   static_cast<unsigned long long>(r.records), r.rounds, iso_minute(r.next - chr::minutes{1}).c_str(),
-                   r.acknowledging ? "acknowledged (the band may delete them)" : "kept on the band");
+                   static_cast<unsigned long long>(total.records), total.rounds,
+                   iso_minute(total.next - chr::minutes{1}).c_str(),
+                   total.acknowledging ? "acknowledged (the band may delete them)" : "kept on the band");
     else if (!ec)
-      std::fprintf(stderr, "bandwire: nothing new since %s\n", iso_minute(r.since).c_str());
+      std::fprintf(stderr, "bandwire: nothing new since %s\n", iso_minute(total.since).c_str());
     if (ec == miband::errc::state_error || (ec == miband::history_errc::commit_failed && !r.message.empty())) {
       std::fprintf(stderr, "bandwire: %s\n", r.message.c_str());
       co_return exit_failed;

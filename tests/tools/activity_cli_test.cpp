@@ -78,6 +78,23 @@ std::string berlin(chr::sys_seconds t) {
   return s.substr(0, s.find(','));
 }
 
+// The pinned band's 2880 rows after the header, built from the history
+// model field by field.
+std::vector<std::string> expected_rows() {
+  std::vector<std::string> rows{"time,unix,kind,category,intensity,steps,hr"};
+  bandwire::miband::history_model model(1, 120min);  // sim seed 1; the band's zone: the host's at its end (+02:00)
+  const auto first = band_end - chr::minutes{2880};
+  for (std::size_t i = 0; i < 2880; ++i) {
+    const auto t = first + chr::minutes{i};
+    const auto s = model.at(t);
+    const auto rec = bandwire::miband::make_minute_record(t, 0, s);
+    rows.push_back(berlin(t) + "," + std::to_string(t.time_since_epoch().count()) + "," + std::to_string(s.kind) + "," +
+                   bandwire::miband::to_string(rec.category) + "," + std::to_string(s.intensity) + "," +
+                   std::to_string(s.steps) + "," + (s.heart_rate == 0xff ? "" : std::to_string(s.heart_rate)));
+  }
+  return rows;
+}
+
 }  // namespace
 
 TEST_CASE("cli: activity --device sim writes 2 days as CSV, then a run with nothing new adds no row") {
@@ -98,21 +115,12 @@ TEST_CASE("cli: activity --device sim writes 2 days as CSV, then a run with noth
   const auto l = lines(text);
   REQUIRE(l.size() == 2881);
   CHECK(l[0] == "time,unix,kind,category,intensity,steps,hr");
-  // Every row: the model's minute, the time in Berlin's zone with DST.
-  bandwire::miband::history_model model(1, 120min);  // sim seed 1; the band's zone: the host's at its end (+02:00)
-  const auto first = band_end - chr::minutes{2880};
+  const auto want = expected_rows();
   int hr_empty = 0, dst_rows = 0;
   for (std::size_t i = 0; i < 2880; ++i) {
-    const auto t = first + chr::minutes{i};
-    const auto s = model.at(t);
-    const auto rec = bandwire::miband::make_minute_record(t, 0, s);
-    std::string want = berlin(t) + "," + std::to_string(t.time_since_epoch().count()) + "," +
-                       std::to_string(s.kind) + "," + bandwire::miband::to_string(rec.category) + "," +
-                       std::to_string(s.intensity) + "," + std::to_string(s.steps) + "," +
-                       (s.heart_rate == 0xff ? "" : std::to_string(s.heart_rate));
-    REQUIRE(l[i + 1] == want);
-    hr_empty += s.heart_rate == 0xff;
-    dst_rows += want.find("+02:00,") != std::string::npos;
+    REQUIRE(l[i + 1] == want[i + 1]);
+    hr_empty += want[i + 1].back() == ',';
+    dst_rows += want[i + 1].find("+02:00,") != std::string::npos;
   }
   CHECK(hr_empty > 0);  // "not measured" minutes are empty cells, not 255
   CHECK(text.find(",255\n") == std::string::npos);
@@ -182,6 +190,32 @@ TEST_CASE("cli: activity --format jsonl, --since relative to the band's data, a 
   CHECK(wrong.status == 2);
   CHECK(wrong.err.find("does not end with bandwire activity CSV") != std::string::npos);
   CHECK(lines(slurp(d + "/a.jsonl")) == l);
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST_CASE("cli: activity over a band that drops every link after 100 PDUs: reconnects, goes on, each minute once") {
+  const std::string d = temp_dir();
+  const std::string dropping = sim_band + " --since 2018-01-01 --sim-round-limit 20 --sim-drop-after-pdus 100 --speed 50";
+  auto r = run(dropping + " --state-dir " + d + "/s --output " + d + "/a.csv", d);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("link lost (ATT bearer closed) after ") != std::string::npos);
+  CHECK(r.err.find("2880 minutes in 144 rounds") != std::string::npos);
+  CHECK(lines(slurp(d + "/a.csv")) == expected_rows());
+  // --no-reconnect: the run ends with the link (exit 1) after what it wrote;
+  // runs again go on from there until the band has nothing more.
+  const std::string args = dropping + " --no-reconnect --state-dir " + d + "/s2 --output " + d + "/b.csv";
+  auto first = run(args, d);
+  CHECK(first.status == 1);
+  CHECK(first.err.find("fetching the activity history failed: ATT bearer closed") != std::string::npos);
+  const auto partial = lines(slurp(d + "/b.csv")).size();
+  CHECK(partial > 1);
+  CHECK(partial < 2881);
+  int runs = 1;
+  for (; runs < 20 && run(args, d).status != 0; ++runs) {
+  }
+  CHECK(runs > 2);
+  CHECK(lines(slurp(d + "/b.csv")) == expected_rows());
   std::system(("rm -rf " + d).c_str());
 }
 
