@@ -494,3 +494,18 @@ TEST_CASE("state_store: the resume point file is written atomically and read bac
   CHECK(err.find("is not a bandwire resume point") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("history_sync: a crash between fsync and the resume save: the file's last minute wins, no row twice") {
+  rig r(2 * 1440 + 9, 1440);
+  // Cut right after the second round's `03` went out: two rounds written.
+  auto first = r.run(4 + 2 * (6 + 360) - 1);
+  CHECK(first.ec);
+  CHECK(first.result.records == 2880);
+  // The resume point as if its update had been lost: back at the start.
+  r.store->resume.clear();
+  auto second = r.run();
+  REQUIRE_FALSE(second.ec);
+  CHECK(second.result.since == r.oldest() + 2880min);  // after the file's last minute
+  CHECK(second.result.records == 9);
+  r.check_file();
+}
