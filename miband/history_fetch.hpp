@@ -165,6 +165,16 @@ class history_fetch {
   std::chrono::sys_seconds next_start() const noexcept { return next_start_; }
   std::uint32_t rounds_committed() const noexcept { return rounds_committed_; }
   std::uint64_t records_committed() const noexcept { return records_committed_; }
+  /// The round in progress, for a progress display: its number, the
+  /// records the band announced for it (0 before `10 01 …`) and those
+  /// received so far (not yet committed).
+  std::uint32_t round() const noexcept { return round_; }
+  std::uint32_t round_announced() const noexcept {
+    return state_ == history_state::transferring ? announced_.count : 0;
+  }
+  std::size_t round_received() const noexcept { return records_.size(); }
+  /// The first minute of the round in progress, as the band returned it.
+  std::chrono::sys_seconds round_start() const noexcept { return round_start_; }
   /// Notifications ignored as stale (see the invariants).
   std::uint32_t ignored() const noexcept { return ignored_; }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "miband/history_sink.hpp"
+
 namespace bandwire::miband {
 
 namespace {
@@ -93,6 +95,40 @@ void state_store::save_cache(const std::string& id, const std::vector<gatt::serv
 }
 
 void state_store::drop_cache(const std::string& id) const { ::unlink(cache_path(id).c_str()); }
+
+std::string state_store::history_resume_path(const std::string& id) const {
+  return dir_ + "/history/" + id + ".resume";
+}
+
+std::optional<std::chrono::sys_seconds> state_store::load_history_resume(const std::string& id,
+                                                                         std::string& error) const {
+  bool ok = false;
+  const std::string text = read_file(history_resume_path(id), ok);
+  if (!ok) return std::nullopt;
+  auto t = parse_resume_point(text);
+  if (!t) error = "resume file " + history_resume_path(id) + " is not a bandwire resume point";
+  return t;
+}
+
+std::string state_store::save_history_resume(const std::string& id, std::chrono::sys_seconds next) const {
+  const std::string dir = dir_ + "/history";
+  make_dirs(dir, 0700);
+  const std::string path = history_resume_path(id);
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
+  const std::string text = format_resume_point(next);
+  const bool wrote = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!wrote || ::rename(tmp.c_str(), path.c_str()) != 0) return "cannot write " + path + ": " + std::strerror(errno);
+  // The rename itself is durable only once the directory is (fsync(2)).
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return "cannot sync " + dir + ": " + std::strerror(errno);
+  const bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!synced) return "cannot sync " + dir + ": " + std::strerror(errno);
+  return {};
+}
 
 std::optional<auth_key> key_from_user(const std::string& key_file, std::string& error) {
   std::optional<auth_key> k;

@@ -3,6 +3,7 @@
 // --state-dir. Nothing is kept anywhere else.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,17 @@ class state_store {
   virtual void save_cache(const std::string& id, const std::vector<gatt::service>& services) const;
   virtual void drop_cache(const std::string& id) const;
   std::string cache_path(const std::string& id) const;
+
+  /// The activity history's resume point (the first minute not yet durably
+  /// written, miband/history_sink.hpp), under history/<id>.resume. Empty
+  /// when none is stored; `error` is set when the file exists but is bad.
+  virtual std::optional<std::chrono::sys_seconds> load_history_resume(const std::string& id,
+                                                                      std::string& error) const;
+  /// Stores it atomically and durably (temporary file, fsync, rename, fsync
+  /// of the directory), so a crash leaves the old or the new point. Returns
+  /// "" or an error.
+  virtual std::string save_history_resume(const std::string& id, std::chrono::sys_seconds next) const;
+  std::string history_resume_path(const std::string& id) const;
 
  private:
   std::string dir_;

@@ -108,6 +108,7 @@ int band_session::configure(const char* command) {
   }
   if (auto f = a.get("--btsnoop")) opts_.btsnoop_path = *f;
   opts_.reconnect.enabled = reconnect;
+  if (customize) customize(opts_);
   session = std::make_unique<miband::session>(io, clock, opts_);
   return -1;
 }

@@ -55,6 +55,8 @@ class band_session {
   const args& a;
   bool json = false;
   bool reconnect = false;  ///< stream: reconnect a lost link (set before configure)
+  /// Runs on the session options just before configure() makes the session.
+  std::function<void(miband::session_options&)> customize;
   std::unique_ptr<miband::session> session;
 
  private:

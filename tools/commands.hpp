@@ -50,5 +50,7 @@ void declare_steps(option_set& o);
 int run_steps(const args& a);
 void declare_heart(option_set& o);  // tools/heart_command.cpp
 int run_heart(const args& a);
+void declare_activity(option_set& o);  // tools/activity_command.cpp
+int run_activity(const args& a);
 
 }  // namespace bandwire::tools
