@@ -25,8 +25,8 @@ target_pkgs=(libmbedtls-dev libmbedcrypto7)
 
 scripts/deps.sh --cross >&2
 
-# (A sysroot made before CLI11 was needed lacks CLI11.pc: made again.)
-if [[ -f $sysroot/.complete && -f $sysroot/usr/lib/pkgconfig/CLI11.pc ]]; then
+# (A sysroot made before CLI11 or nlohmann-json was needed lacks its .pc: made again.)
+if [[ -f $sysroot/.complete && -f $sysroot/usr/lib/pkgconfig/CLI11.pc && -f $sysroot/usr/lib/pkgconfig/nlohmann_json.pc ]]; then
   echo "cross-sysroot: using cached $sysroot ($(cat "$sysroot/.complete"))" >&2
   echo "$sysroot"
   exit 0
@@ -61,7 +61,7 @@ libdir=$sysroot/usr/lib/$triple
 [[ -f $libdir/libmbedcrypto.a ]] || { echo "cross-sysroot: no libmbedcrypto.a in $libdir" >&2; exit 1; }
 
 # Host headers that are the same for every architecture.
-for h in boost bluetooth doctest CLI; do
+for h in boost bluetooth doctest CLI nlohmann; do
   [[ -e /usr/include/$h ]] || { echo "cross-sysroot: /usr/include/$h missing (run scripts/deps.sh)" >&2; exit 1; }
   ln -sfn "/usr/include/$h" "$sysroot/usr/include/$h"
 done
@@ -99,6 +99,14 @@ prefix=$sysroot/usr
 Name: CLI11
 Description: CLI11 (header-only, from the host)
 Version: $(dpkg-query -W -f='${Version}' libcli11-dev | sed 's/+.*//; s/-.*//')
+Cflags: -I\${prefix}/include
+PC
+
+cat >"$pc/nlohmann_json.pc" <<PC
+prefix=$sysroot/usr
+Name: nlohmann_json
+Description: JSON for Modern C++ (header-only, from the host; tests only)
+Version: $(pkg-config --modversion nlohmann_json)
 Cflags: -I\${prefix}/include
 PC
 
