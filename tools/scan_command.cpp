@@ -91,6 +91,106 @@ void declare_scan(option_set& o) {
               "no permission.");
 }
 
+// One device: a JSON object, or a line "ADDR (type) RSSI  "name"  [kind]".
+void print_device(const args& a, const device* d, const hci::advertising_data& ad, hci::miband_match match,
+                  std::size_t malformed) {
+  const std::string kind = match == hci::miband_match::miband2 ? "Mi Band 2"
+                           : match == hci::miband_match::huami ? "Huami"
+                                                               : "";
+  if (a.has("--json")) {
+    json_object j;
+    j.add("address", d->addr.to_string()).add("address_type", type_name(d->address_type));
+    if (d->rssi != hci::rssi_unavailable) j.add("rssi", static_cast<int>(d->rssi));
+    if (ad.name) j.add("name", *ad.name);
+    j.add("miband2", match == hci::miband_match::miband2).add("huami", match != hci::miband_match::none);
+    j.add("connectable", d->connectable).add("reports", static_cast<unsigned long long>(d->reports));
+    if (ad.tx_power) j.add("tx_power", static_cast<int>(*ad.tx_power));
+    std::string uuids = "[";
+    for (const auto& u : ad.service_uuids) uuids += (uuids.size() > 1 ? "," : "") + json_string(u.to_string());
+    j.add_raw("services", uuids + "]");
+    std::string mfr = "[";
+    for (const auto& m : ad.manufacturer)
+      mfr += std::string(mfr.size() > 1 ? "," : "") + json_object().add("company", m.company).add("data", to_hex(m.data)).str();
+    j.add_raw("manufacturer", mfr + "]");
+    if (malformed) j.add("malformed_payloads", static_cast<unsigned long long>(malformed));
+    emit(j.str());
+  } else {
+    char rssi[16];
+    if (d->rssi == hci::rssi_unavailable)
+      std::snprintf(rssi, sizeof rssi, "   ? dBm");
+    else
+      std::snprintf(rssi, sizeof rssi, "%4d dBm", d->rssi);
+    std::string line = d->addr.to_string() + " (" + type_name(d->address_type) + ") " + rssi;
+    if (ad.name) line += "  \"" + *ad.name + "\"";
+    if (!kind.empty()) line += "  [" + kind + "]";
+    emit(line);
+  }
+}
+
+// Prints the devices, strongest first; returns how many are Mi Band 2s.
+std::size_t print_devices(const args& a, const std::map<std::string, device>& devices) {
+  std::vector<const device*> order;
+  for (const auto& [key, d] : devices) order.push_back(&d);
+  std::stable_sort(order.begin(), order.end(), [](const device* x, const device* y) { return x->rssi > y->rssi; });
+  std::size_t bands = 0;
+  for (const device* d : order) {
+    hci::advertising_data ad;
+    std::size_t malformed = 0;
+    for (const auto& p : d->payloads)
+      if (hci::parse_advertising_data(p, ad)) ++malformed;
+    const auto match = hci::recognise_miband2(ad, &d->addr);
+    if (match == hci::miband_match::miband2) ++bands;
+    print_device(a, d, ad, match, malformed);
+  }
+  return bands;
+}
+
+// Scans on the loop until the duration ends or Ctrl-C/SIGTERM (the scanner
+// restores the controller either way). Returns an exit code, or -1 when the
+// scan ran (its outcome is in scan_ec and result).
+int scan_devices(const args& a, int index, double duration, std::map<std::string, device>& devices,
+                 error_code& scan_ec, hci::scan_result& result) {
+  std::string message;
+  asio::io_context io;
+  hci::hci_channel channel(io);
+  if (channel.open(index, message)) {
+    std::fprintf(stderr, "bandwire: %s\n", message.c_str());
+    return exit_connect;
+  }
+
+  hci::scan_options o;
+  o.params.type = a.has("--passive") ? hci::scan_type::passive : hci::scan_type::active;
+  o.mode = a.has("--legacy") ? hci::scan_mode::legacy : a.has("--extended") ? hci::scan_mode::extended
+                                                                             : hci::scan_mode::automatic;
+  o.on_started = [&](const hci::scan_state& st) {
+    std::fprintf(stderr, "bandwire: scanning on hci%d for %.1f s (%s; %s)\n", index, duration,
+                 a.has("--passive") ? "passive" : "active", st.note.c_str());
+  };
+  auto on_report = [&](const hci::adv_report& r) {
+    device& d = devices[r.addr.to_string() + "/" + std::to_string(r.address_type)];
+    d.addr = r.addr;
+    d.address_type = r.address_type;
+    ++d.reports;
+    if (r.rssi != hci::rssi_unavailable && (d.rssi == hci::rssi_unavailable || r.rssi > d.rssi)) d.rssi = r.rssi;
+    if (r.connectable()) d.connectable = true;
+    if (!r.data.empty() && d.payloads.size() < 16) d.payloads.emplace(r.data.begin(), r.data.end());
+  };
+
+  hci::le_scanner scanner(channel);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](error_code ec, int) {
+    if (!ec) scanner.cancel();  // the scanner still restores the controller
+  });
+  scanner.async_scan(std::move(o), std::chrono::milliseconds(static_cast<long long>(std::llround(duration * 1000))),
+                     on_report, [&](error_code ec, hci::scan_result r) {
+                       scan_ec = ec;
+                       result = std::move(r);
+                       signals.cancel();
+                     });
+  io.run();
+  return -1;
+}
+
 int run_scan(const args& a) {
   if (a.has("--legacy") && a.has("--extended")) {
     std::fprintf(stderr, "bandwire scan: --legacy and --extended exclude each other (see bandwire scan --help)\n");
@@ -112,46 +212,10 @@ int run_scan(const args& a) {
     return rc;
   }
 
-  asio::io_context io;
-  hci::hci_channel channel(io);
-  if (channel.open(index, message)) {
-    std::fprintf(stderr, "bandwire: %s\n", message.c_str());
-    return exit_connect;
-  }
-
-  hci::scan_options o;
-  o.params.type = a.has("--passive") ? hci::scan_type::passive : hci::scan_type::active;
-  o.mode = a.has("--legacy") ? hci::scan_mode::legacy : a.has("--extended") ? hci::scan_mode::extended
-                                                                             : hci::scan_mode::automatic;
-  o.on_started = [&](const hci::scan_state& st) {
-    std::fprintf(stderr, "bandwire: scanning on hci%d for %.1f s (%s; %s)\n", index, duration,
-                 a.has("--passive") ? "passive" : "active", st.note.c_str());
-  };
   std::map<std::string, device> devices;
-  auto on_report = [&](const hci::adv_report& r) {
-    device& d = devices[r.addr.to_string() + "/" + std::to_string(r.address_type)];
-    d.addr = r.addr;
-    d.address_type = r.address_type;
-    ++d.reports;
-    if (r.rssi != hci::rssi_unavailable && (d.rssi == hci::rssi_unavailable || r.rssi > d.rssi)) d.rssi = r.rssi;
-    if (r.connectable()) d.connectable = true;
-    if (!r.data.empty() && d.payloads.size() < 16) d.payloads.emplace(r.data.begin(), r.data.end());
-  };
-
-  hci::le_scanner scanner(channel);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](error_code ec, int) {
-    if (!ec) scanner.cancel();  // the scanner still restores the controller
-  });
   error_code scan_ec;
   hci::scan_result result;
-  scanner.async_scan(std::move(o), std::chrono::milliseconds(static_cast<long long>(std::llround(duration * 1000))),
-                     on_report, [&](error_code ec, hci::scan_result r) {
-                       scan_ec = ec;
-                       result = std::move(r);
-                       signals.cancel();
-                     });
-  io.run();
+  if (int rc = scan_devices(a, index, duration, devices, scan_ec, result); rc >= 0) return rc;
 
   const bool interrupted = scan_ec == asio::error::operation_aborted;
   if (!result.started) {
@@ -165,50 +229,7 @@ int run_scan(const args& a) {
     return access ? exit_connect : exit_failed;
   }
 
-  // Strongest first.
-  std::vector<const device*> order;
-  for (const auto& [key, d] : devices) order.push_back(&d);
-  std::stable_sort(order.begin(), order.end(), [](const device* x, const device* y) { return x->rssi > y->rssi; });
-  std::size_t bands = 0;
-  for (const device* d : order) {
-    hci::advertising_data ad;
-    std::size_t malformed = 0;
-    for (const auto& p : d->payloads)
-      if (hci::parse_advertising_data(p, ad)) ++malformed;
-    const auto match = hci::recognise_miband2(ad, &d->addr);
-    if (match == hci::miband_match::miband2) ++bands;
-    const std::string kind = match == hci::miband_match::miband2 ? "Mi Band 2"
-                             : match == hci::miband_match::huami ? "Huami"
-                                                                 : "";
-    if (a.has("--json")) {
-      json_object j;
-      j.add("address", d->addr.to_string()).add("address_type", type_name(d->address_type));
-      if (d->rssi != hci::rssi_unavailable) j.add("rssi", static_cast<int>(d->rssi));
-      if (ad.name) j.add("name", *ad.name);
-      j.add("miband2", match == hci::miband_match::miband2).add("huami", match != hci::miband_match::none);
-      j.add("connectable", d->connectable).add("reports", static_cast<unsigned long long>(d->reports));
-      if (ad.tx_power) j.add("tx_power", static_cast<int>(*ad.tx_power));
-      std::string uuids = "[";
-      for (const auto& u : ad.service_uuids) uuids += (uuids.size() > 1 ? "," : "") + json_string(u.to_string());
-      j.add_raw("services", uuids + "]");
-      std::string mfr = "[";
-      for (const auto& m : ad.manufacturer)
-        mfr += std::string(mfr.size() > 1 ? "," : "") + json_object().add("company", m.company).add("data", to_hex(m.data)).str();
-      j.add_raw("manufacturer", mfr + "]");
-      if (malformed) j.add("malformed_payloads", static_cast<unsigned long long>(malformed));
-      emit(j.str());
-    } else {
-      char rssi[16];
-      if (d->rssi == hci::rssi_unavailable)
-        std::snprintf(rssi, sizeof rssi, "   ? dBm");
-      else
-        std::snprintf(rssi, sizeof rssi, "%4d dBm", d->rssi);
-      std::string line = d->addr.to_string() + " (" + type_name(d->address_type) + ") " + rssi;
-      if (ad.name) line += "  \"" + *ad.name + "\"";
-      if (!kind.empty()) line += "  [" + kind + "]";
-      emit(line);
-    }
-  }
+  const std::size_t bands = print_devices(a, devices);
   std::fprintf(stderr, "bandwire: %zu device(s), %zu Mi Band 2%s%s\n", devices.size(), bands,
                interrupted ? " (interrupted)" : "", result.malformed ? " (some events were malformed)" : "");
   if (result.stop_error)
