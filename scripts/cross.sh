@@ -56,7 +56,7 @@ step_test() {
   local rc=0
   rm -f "$build/meson-logs/testlog.json"  # no stale counts from an earlier run
   meson test -C "$build" --suite unit --print-errorlogs --no-rebuild || rc=1
-  read -r p f < <(python3 scripts/count_tests.py "$build/meson-logs/testlog.json")
+  read -r p f s < <(python3 scripts/count_tests.py "$build/meson-logs/testlog.json")
   echo "cross $arch tests: $p passed, $f failed"
   return $rc
 }
