@@ -117,7 +117,7 @@ template <class Key, class... Args> class keyed_listener_list {
     // (and so the running callbacks' captures) alive until it returns.
     for (frame* f = top_; f; f = f->next) {
       f->dead = true;
-      if (!f->next) f->orphans = std::move(slots_);
+      if (!f->next) f->orphans = std::make_unique<std::vector<std::shared_ptr<slot>>>(std::move(slots_));
     }
   }
 
@@ -133,7 +133,8 @@ template <class Key, class... Args> class keyed_listener_list {
   /// many were called, or -1 when a listener destroyed the list (the caller
   /// must then not touch its owner).
   int emit(const Key& key, Args... args) {
-    frame f{top_, false, {}};
+    if (slots_.empty()) return 0;  // the common case of a tap nobody set: no frame
+    frame f{top_, false, nullptr};
     top_ = &f;
     int called = 0;
     const std::size_t n = slots_.size();  // listeners added now wait for the next emit
@@ -173,7 +174,8 @@ template <class Key, class... Args> class keyed_listener_list {
   struct frame {
     frame* next;
     bool dead = false;
-    std::vector<std::shared_ptr<slot>> orphans;
+    // The slots, when the list died during this emit (allocated only then).
+    std::unique_ptr<std::vector<std::shared_ptr<slot>>> orphans;
   };
 
   // Forgets dead slots; never while an emit() iterates.
