@@ -20,24 +20,13 @@
 namespace chr = std::chrono;
 using namespace std::chrono_literals;
 
+#include "tests/support/cli_process.hpp"
+
 namespace {
 
-struct result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string exe() {
-  const char* p = std::getenv("BANDWIRE_EXE");
-  REQUIRE_MESSAGE(p != nullptr, "BANDWIRE_EXE is not set (run through meson test)");
-  return p;
-}
-
-std::string temp_dir() {
-  char tmpl[] = "/tmp/bandwire-activity-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
+using result = bandwire::test::cli_result;
+std::string exe() { return bandwire::test::bandwire_exe(); }
+std::string temp_dir() { return bandwire::test::make_temp_dir("bandwire-activity"); }
 
 std::string slurp(const std::string& p) {
   std::ifstream f(p, std::ios::binary);

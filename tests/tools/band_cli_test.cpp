@@ -22,24 +22,13 @@
 
 #include "tests/support/json.hpp"
 
+#include "tests/support/cli_process.hpp"
+
 namespace {
 
-struct result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string exe() {
-  const char* p = std::getenv("BANDWIRE_EXE");
-  REQUIRE_MESSAGE(p != nullptr, "BANDWIRE_EXE is not set (run through meson test)");
-  return p;
-}
-
-std::string temp_dir() {
-  char tmpl[] = "/tmp/bandwire-cli-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
+using result = bandwire::test::cli_result;
+std::string exe() { return bandwire::test::bandwire_exe(); }
+std::string temp_dir() { return bandwire::test::make_temp_dir("bandwire-cli"); }
 
 // Runs `bandwire ARGS` with a time limit (the command's own bounds must end it).
 result run(const std::string& args, int limit_s = 60) {
