@@ -39,7 +39,11 @@ std::vector<history_server::notification> history_server::on_write(bytes_view va
         pending_.reset();
         return out;
       }
-      const chr::sys_seconds start = std::max<chr::sys_seconds>(chr::floor<chr::minutes>(*asked), kept_);
+      // A start past the newest stored minute is answered with 0 records
+      // from end(): clamping keeps an acknowledged empty round from moving
+      // first_kept() past end() (found by fuzz/history.cpp).
+      const chr::sys_seconds start =
+          std::min(std::max<chr::sys_seconds>(chr::floor<chr::minutes>(*asked), kept_), end_);
       const long long avail = start < end_ ? chr::duration_cast<chr::minutes>(end_ - start).count() : 0;
       const auto count = static_cast<std::uint32_t>(std::min<long long>(avail, opts_.round_limit));
       ev.requested = *asked;

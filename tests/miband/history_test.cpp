@@ -12,6 +12,7 @@
 #include "hex.hpp"
 #include "miband/history_fetch.hpp"
 #include "miband/history_model.hpp"
+#include "miband/history_server.hpp"
 #include "miband/signal_model.hpp"
 
 using namespace bandwire;
@@ -582,4 +583,29 @@ TEST_CASE("history_model: nights of sleep, a daily shower, a charge every third 
     differ += !(m.at(t) == other.at(t));
   }
   CHECK(differ > 100);
+}
+
+TEST_CASE("history_server: a start after the newest minute gets 0 records from end(), and its ack stops at end()") {
+  history_server_options o;
+  o.end = utc(2018, 3, 20, 12, 0);
+  o.minutes = 10;
+  history_server s(o);
+  // Ask for 13:00 UTC, an hour past the last stored minute.
+  const auto req = make_fetch_request(fetch_type_activity, make_fetch_start(utc(2018, 3, 20, 13, 0), chr::minutes{0}));
+  auto out = s.on_write(req.bytes(), 0);
+  REQUIRE(out.size() == 1);
+  fetch_start_reply r;
+  REQUIRE_FALSE(decode_fetch_start_reply(out[0].value.bytes(), r));
+  CHECK(r.count == 0);
+  CHECK(r.start.utc() == utc(2018, 3, 20, 12, 0));  // clamped to end(), not the future minute
+  out = s.on_write(make_fetch_transfer().bytes(), 0);
+  REQUIRE(out.size() == 1);  // no data packets, only `10 02 01`
+  CHECK(hex_of(out[0].value) == "100201");
+  out = s.on_write(make_fetch_ack().bytes(), 0);
+  CHECK(hex_of(out[0].value) == "100301");
+  // The ack deletes what lies before the acknowledged start (the 10 stored
+  // minutes) and no further: before this fix first_kept() jumped to 13:00.
+  CHECK(s.first_kept() == s.end());
+  CHECK(s.end() == utc(2018, 3, 20, 12, 0));
+  CHECK(s.log().back().records == 10);
 }
