@@ -2,10 +2,11 @@
 # Installs bandwire's build and test dependencies from Debian 12's packages.
 # Skips apt-get entirely when everything is already present.
 set -euo pipefail
-pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev)
+pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
-  pkgs+=(clang libclang-rt-14-dev tshark)
+  # help2man and dpkg-dev for the Debian packages (scripts/package.sh).
+  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev)
 fi
 if [[ "${1:-}" == "--test" || "${1:-}" == "--cross" ]]; then
   # Raspberry Pi cross builds and their tests under qemu-user (scripts/cross.sh).
