@@ -72,6 +72,7 @@ virtual_band::virtual_band(asio::any_io_executor ex, const scaled_clock& clock, 
       opts_(std::move(options)),
       signals_(opts_.seed),
       history_(history_options(opts_)),
+      settings_(opts_.unsupported_settings),
       tap_timer_(ex, clock),
       unauth_timer_(ex, clock),
       hr_timer_(ex, clock),
@@ -196,7 +197,9 @@ void virtual_band::build_database() {
         return 0;
       });
   db.add_cccd();                                                 // 0x004b
-  chr(huami_uuid(0x0008), W | N);                       // 0x004d user settings
+  chr(huami_uuid(0x0008), W | N, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x004d user settings
+    return authed_ ? settings_.on_user_settings(v) : 0;  // choice: ignored before auth (§19.2)
+  });
   db.add_cccd();                                                 // 0x004e
   chr(huami_uuid(0x0010), N);                               // 0x0050 device events
   db.add_cccd();                                                 // 0x0051
@@ -383,6 +386,7 @@ gatt::att_status virtual_band::on_hr_control(bytes_view v) {
   hr_command c;
   if (decode_hr_command(v, c) || !authed_) return 0;  // choice: ignored before auth (§19.2)
   const double now = clock_.seconds();
+  settings_.on_heart_rate(c);  // `14 NN`, `15 00 0v` (§5.2)
   if (c.what == hr_command::kind::keep_alive) {
     ++stats_.keep_alives;
     hr_deadline_ = now + 15;  // §5.3: stops ~15 s after the last keep-alive
@@ -553,20 +557,9 @@ void virtual_band::steps_tick() {
 
 gatt::att_status virtual_band::on_config(bytes_view v) {
   if (v.empty() || !authed_) return 0;
-  frame reply;
-  const std::uint8_t cmd = v[0];
-  if (cmd == 0x06 && v.size() >= 3) {
-    // 06-family: `10 06 id_lo id_hi 01`; ids MB2 does not know answer
-    // `10 06 06` (CAP-A, language `06 17 00 …`).
-    static constexpr std::uint8_t known[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
-                                             0x0a, 0x0b, 0x0c, 0x0d, 0x10};
-    const bool ok = v[2] == 0 && std::find(std::begin(known), std::end(known), v[1]) != std::end(known);
-    reply = ok ? frame{0x10, 0x06, v[1], v[2], 0x01} : frame{0x10, 0x06, 0x06};
-  } else if (cmd == 0x0c) {
-    reply = frame{0x10, 0x0c, 0x01, 0x02, 0x01, 0x00};  // CAP-A; meaning unknown (§13.1)
-  } else {
-    reply = make_reply(cmd, status_success);
-  }
+  // Settings, alarms and their replies (Appendix A): miband/virtual_settings.hpp.
+  const frame reply = settings_.on_config(v);
+  if (reply.empty()) return 0;
   const auto gen = generation_;
   asio::post(ex_, [this, alive = alive_, gen, reply] {
     if (!*alive) return;

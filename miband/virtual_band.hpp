@@ -26,6 +26,7 @@
 #include "miband/auth.hpp"
 #include "miband/history_server.hpp"
 #include "miband/signal_model.hpp"
+#include "miband/virtual_settings.hpp"
 
 namespace bandwire::miband {
 
@@ -75,6 +76,8 @@ struct sim_options {
   std::optional<std::chrono::minutes> history_utc_offset;
   /// Fault injection: leave out this packet of the next long-enough transfer, once.
   std::optional<std::size_t> history_skip_packet;
+  /// `06` setting ids this band answers `10 06 06` to (firmwares differ, §22.13).
+  std::vector<std::uint16_t> unsupported_settings;
 };
 
 class virtual_band {
@@ -101,6 +104,9 @@ class virtual_band {
   /// The stored history: what is kept, and the log of requests, transfers
   /// and acks (with band times) a test checks the fetch against.
   const history_server& history() const noexcept { return history_; }
+  /// The settings and alarms written to the band, and its log of those writes.
+  const virtual_settings& settings() const noexcept { return settings_; }
+  virtual_settings& settings() noexcept { return settings_; }
 
   /// What the band saw, for tests and the `sim` command's log.
   struct counters {
@@ -156,6 +162,7 @@ class virtual_band {
   gatt::database db_;
   signal_model signals_;
   history_server history_;
+  virtual_settings settings_;
   std::unique_ptr<gatt::server_session> session_;
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
