@@ -20,6 +20,9 @@ constexpr command table[] = {
     {"alert", g::mi_band, "vibrate with an alert level, or show a text (--text)", declare_alert, run_alert},
     {"vibrate", g::mi_band, "find the band: vibrate it", declare_vibrate, run_vibrate},
     {"events", g::mi_band, "print button presses and other band events", declare_events, run_events},
+    {"config", g::mi_band, "band settings from a TOML file: config apply FILE | config show", declare_config,
+     run_config},
+    {"alarm", g::mi_band, "the band's 10 alarms: alarm list | set SLOT HH:MM | clear SLOT", declare_alarm, run_alarm},
     {"sim", g::mi_band, "run a virtual Mi Band 2 on a unix socket or a Bluetooth adapter", declare_sim, run_sim},
 
     {"gatt", g::gatt_and_capture, "explore any GATT server: discover, read, write, listen", declare_gatt, run_gatt},

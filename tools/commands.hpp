@@ -52,5 +52,9 @@ void declare_heart(option_set& o);  // tools/heart_command.cpp
 int run_heart(const args& a);
 void declare_activity(option_set& o);  // tools/activity_command.cpp
 int run_activity(const args& a);
+void declare_config(option_set& o);  // tools/settings_commands.cpp
+int run_config(const args& a);
+void declare_alarm(option_set& o);
+int run_alarm(const args& a);
 
 }  // namespace bandwire::tools

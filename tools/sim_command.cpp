@@ -91,6 +91,11 @@ std::string plan_band(const args& a, sim_plan& p) {
     else if (*t == "none") so.tap = miband::tap_behaviour::none;
     else return "--tap must be accept, refuse or none";
   }
+  for (const auto& id : a.all("--refuse-setting")) {
+    auto n = parse_number(id, 0xffff);
+    if (!n) return "--refuse-setting takes a setting id of the 06 family, e.g. 0x0d";
+    so.unsupported_settings.push_back(static_cast<std::uint16_t>(*n));
+  }
   if (auto kf = a.get("--key-file")) {
     std::string err;
     so.key = miband::key_from_user(*kf, err);
@@ -171,6 +176,10 @@ int serve(const sim_plan& p) {
                  st.connections, st.sensor_packets, st.hr_values);
     if (over_the_air) over_the_air->link_closed();
   });
+  // Each setting or alarm written to the band, as the band took or refused it.
+  auto settings_log = band.settings().on_log([](const std::string& l) {
+    std::fprintf(stderr, "bandwire sim: %s\n", l.c_str());
+  });
   stop_wait until(io, p.duration);
   until.async_wait([&] {
     local.stop();
@@ -212,6 +221,9 @@ void declare_sim(option_set& o) {
       .value("--drop-after-pdus", "N", "drop each link after N PDUs from the client")
       .value("--drop-after", "S", "drop each link after S seconds")
       .value("--seed", "N", "signal generator seed (default 1)")
+      .value("--refuse-setting", "ID", "answer `10 06 06` (not supported) to this `06` setting id,\n"
+                                      "e.g. 0x0d (repeatable); settings and alarms written to the\n"
+                                      "band are logged on stderr")
       .value("--duration", "S", "stop after S seconds");
 }
 
