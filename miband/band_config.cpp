@@ -48,7 +48,7 @@ std::string describe_failure(const write_outcome& o) {
     return key + ": the band refused " + sent + ": ATT error " +
            att::describe_peer_error(static_cast<std::uint8_t>(o.ec.value()));
   if (o.ec == errc::no_answer) return key + ": the band did not answer " + sent + " in time";
-  return key + ": " + sent + " was not sent: " + o.ec.message();
+  return key + ": writing " + sent + " failed: " + o.ec.message();
 }
 
 band_config::band_config(gatt::client& client, const scaled_clock& clock)

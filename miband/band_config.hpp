@@ -4,7 +4,8 @@
 // deadline; a user setting on 0008 and a heart-rate setting on 2A39 complete
 // on the ATT Write Response (no reply was ever observed for them). The
 // 0003 notifications are turned on for the run and off after it, and so is
-// 2A37's around the heart-rate settings, as Mi Fit does (Appendix A).
+// 2A37's around the heart-rate settings, as Mi Fit does (Appendix A): do
+// not write heart-rate settings while streaming heart rate on the same link.
 //
 // Operations have a callback form and an async_* form taking any completion
 // token; the handler runs exactly once, never inline. One run at a time.

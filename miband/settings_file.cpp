@@ -9,11 +9,34 @@
 
 // toml++ is used header-only here, whatever its pkg-config file says (Debian's
 // names a shared library, which a static executable cannot link): its parser
-// compiles into this file alone. No exceptions: a parse error is a value.
+// compiles into this file alone.
+//
+// toml++ 3.3.0 (Debian 12) guards its parser's internal preconditions with
+// assert(), and some malformed documents break them: fuzzing found `[!]` and
+// `x = [[[}` (upstream marzer/tomlplusplus#301 fixes the first). assert()
+// would abort the process, and with NDEBUG the guards become optimizer
+// assumptions (undefined behaviour). So here every such guard throws, and
+// the file is reported as not parseable: NDEBUG is lifted for toml++'s
+// headers only, and toml++ is built with exceptions (its parse errors are
+// thrown too, and caught below).
+namespace bandwire::miband::detail {
+struct toml_check_failed {};
+}  // namespace bandwire::miband::detail
+// A guard inside a noexcept function of toml++ still ends the process, as
+// assert() would have: the compilers say so for each, which is known here.
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wexceptions"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wterminate"
+#endif
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) ((expr) ? static_cast<void>(0) : throw ::bandwire::miband::detail::toml_check_failed{})
 #define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
+#define TOML_EXCEPTIONS 1
 #define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
 
 namespace bandwire::miband {
 
@@ -338,6 +361,70 @@ void read_heart_rate(reader& r, band_settings& s) {
   s.sleep_assistance = r.boolean("sleep_assistance");
 }
 
+bool key_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '"' || c == '\'';
+}
+
+// The two malformed forms fuzzing found that break toml++ 3.3.0's guards
+// (see the top of this file), refused here with their place before toml++
+// sees them: a table header whose key does not start with a key character
+// (`[!]`, `[[[1]]]`, `[` alone on a line; marzer/tomlplusplus#301), and an
+// array with `}` where a value is due (`x = [}`). A small lexer: comments,
+// strings (which may span lines) and the brackets of arrays, so that only a
+// `[` that opens a line outside any value is a header.
+std::optional<settings_problem> malformed_for_toml(std::string_view t) {
+  char last = 0;  // the last character outside strings and comments, not a space
+  std::size_t depth = 0;  // open `[` of array values (arrays may span lines)
+  std::uint32_t line = 1, column = 1;
+  bool line_start = true, header = false;
+  const std::size_t bom = t.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // toml++ skips a UTF-8 byte order mark
+  for (std::size_t i = bom; i < t.size(); ++i, ++column) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line, column = 0, line_start = true, header = false;
+      continue;
+    }
+    if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
+    if (c == '#') {
+      while (i + 1 < t.size() && t[i + 1] != '\n') ++i, ++column;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      const bool triple = t.substr(i, 3) == std::string(3, c);
+      const std::size_t from = i + (triple ? 3 : 1);
+      std::size_t end = from;
+      while (end < t.size() && !(triple ? t.substr(end, 3) == std::string(3, c) : t[end] == c || t[end] == '\n'))
+        end += (c == '"' && t[end] == '\\') ? 2 : 1;  // a basic string's escape
+      if (!triple && end < t.size() && t[end] == '\n') --end;  // unterminated: the line ends it
+      end = std::min(end + (triple ? 2 : 0), t.size());
+      for (; i < end; ++i, ++column)
+        if (t[i] == '\n') ++line, column = 0;
+      line_start = false;
+      last = c;
+      continue;
+    }
+    if (line_start && depth == 0 && c == '[') {
+      std::size_t j = i + 1;
+      if (j < t.size() && t[j] == '[') ++j;
+      while (j < t.size() && (t[j] == ' ' || t[j] == '\t')) ++j;
+      if (j < t.size() && !key_start(t[j]) && t[j] != ']')
+        return settings_problem{"", "TOML syntax: a table header must start with a key (a letter, digit, _, - or a quote)",
+                                line, static_cast<std::uint32_t>(column + (j - i))};
+      header = true;
+    } else if (!header && c == '[') {
+      ++depth;
+    } else if (!header && c == ']' && depth > 0) {
+      --depth;
+    } else if (c == '}' && depth > 0 && (last == '[' || last == ',')) {
+      return settings_problem{"", "TOML syntax: expected a value in the array, saw '}'", line, column};
+    }
+    if (c != ' ' && c != '\t' && c != '\r') last = c;
+    line_start = false;
+  }
+  return std::nullopt;
+}
+
 // toml++ keeps a table's keys sorted: put the problems back in file order.
 void in_file_order(std::vector<settings_problem>& p) {
   std::stable_sort(p.begin(), p.end(), [](const settings_problem& a, const settings_problem& b) {
@@ -345,9 +432,23 @@ void in_file_order(std::vector<settings_problem>& p) {
   });
 }
 
-settings_problem syntax_problem(const toml::parse_error& e) {
-  return settings_problem{"", "TOML syntax: " + std::string(e.description()), e.source().begin.line,
-                          e.source().begin.column};
+// Parses `text` into `root`, or adds the one syntax problem and returns false.
+bool parse_toml(std::string_view text, toml::table& root, std::vector<settings_problem>& problems) {
+  if (auto p = malformed_for_toml(text)) {
+    problems.push_back(*p);
+    return false;
+  }
+  try {
+    root = toml::parse(text);
+    return true;
+  } catch (const toml::parse_error& e) {
+    problems.push_back(settings_problem{"", "TOML syntax: " + std::string(e.description()), e.source().begin.line,
+                                        e.source().begin.column});
+  } catch (const detail::toml_check_failed&) {
+    problems.push_back(settings_problem{"", "TOML syntax: not a TOML document this parser can read (check its "
+                                            "brackets, quotes and keys)", 0, 0});
+  }
+  return false;
 }
 
 // ---- formatting ----
@@ -450,12 +551,8 @@ std::string format_problem(const settings_problem& p, std::string_view file_name
 
 std::vector<settings_problem> parse_settings_file(std::string_view text, band_settings& out) {
   std::vector<settings_problem> problems;
-  toml::parse_result parsed = toml::parse(text);
-  if (!parsed) {
-    problems.push_back(syntax_problem(parsed.error()));
-    return problems;
-  }
-  const toml::table& root = parsed.table();
+  toml::table root;
+  if (!parse_toml(text, root, problems)) return problems;
   band_settings s;
   using read_fn = void (*)(reader&, band_settings&);
   static constexpr std::pair<std::string_view, read_fn> readers[] = {
@@ -508,12 +605,9 @@ std::vector<std::string> describe_settings(const band_settings& s) {
 
 std::vector<settings_problem> parse_alarms_file(std::string_view text, alarm_table& out) {
   std::vector<settings_problem> problems;
-  toml::parse_result parsed = toml::parse(text);
-  if (!parsed) {
-    problems.push_back(syntax_problem(parsed.error()));
-    return problems;
-  }
-  reader top(problems, parsed.table(), "");
+  toml::table root;
+  if (!parse_toml(text, root, problems)) return problems;
+  reader top(problems, root, "");
   top.only({"alarm"});
   alarm_table t{};
   const toml::node* list = top.get("alarm");

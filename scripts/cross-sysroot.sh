@@ -25,8 +25,9 @@ target_pkgs=(libmbedtls-dev libmbedcrypto7)
 
 scripts/deps.sh --cross >&2
 
-# (A sysroot made before CLI11 or nlohmann-json was needed lacks its .pc: made again.)
-if [[ -f $sysroot/.complete && -f $sysroot/usr/lib/pkgconfig/CLI11.pc && -f $sysroot/usr/lib/pkgconfig/nlohmann_json.pc ]]; then
+# (A sysroot made before CLI11, nlohmann-json or toml++ was needed lacks its .pc: made again.)
+if [[ -f $sysroot/.complete && -f $sysroot/usr/lib/pkgconfig/CLI11.pc && -f $sysroot/usr/lib/pkgconfig/nlohmann_json.pc &&
+      -f $sysroot/usr/lib/pkgconfig/tomlplusplus.pc ]]; then
   echo "cross-sysroot: using cached $sysroot ($(cat "$sysroot/.complete"))" >&2
   echo "$sysroot"
   exit 0
@@ -61,7 +62,7 @@ libdir=$sysroot/usr/lib/$triple
 [[ -f $libdir/libmbedcrypto.a ]] || { echo "cross-sysroot: no libmbedcrypto.a in $libdir" >&2; exit 1; }
 
 # Host headers that are the same for every architecture.
-for h in boost bluetooth doctest CLI nlohmann; do
+for h in boost bluetooth doctest CLI nlohmann toml++; do
   [[ -e /usr/include/$h ]] || { echo "cross-sysroot: /usr/include/$h missing (run scripts/deps.sh)" >&2; exit 1; }
   ln -sfn "/usr/include/$h" "$sysroot/usr/include/$h"
 done
@@ -108,6 +109,17 @@ Name: nlohmann_json
 Description: JSON for Modern C++ (header-only, from the host; tests only)
 Version: $(pkg-config --modversion nlohmann_json)
 Cflags: -I\${prefix}/include
+PC
+
+# toml++ is used header-only (miband/settings_file.cpp): only includedir is
+# read from this file, so it names no library (Debian's names a shared one).
+cat >"$pc/tomlplusplus.pc" <<PC
+prefix=$sysroot/usr
+includedir=\${prefix}/include
+Name: tomlplusplus
+Description: toml++ (header-only, from the host)
+Version: $(pkg-config --modversion tomlplusplus)
+Cflags: -I\${includedir}
 PC
 
 echo "${versions[*]}" >"$sysroot/.complete"

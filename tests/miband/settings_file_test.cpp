@@ -192,6 +192,35 @@ TEST_CASE("settings file: wrong types, missing and contradictory keys") {
   CHECK(format_problem(p[0], "band.toml").find("TOML syntax") != std::string::npos);
 }
 
+TEST_CASE("settings file: a table header toml++ 3.3.0 would abort on is a syntax error instead") {
+  // marzer/tomlplusplus#301: a header key that does not start with a key character.
+  for (const char* text : {"[!]\n", "[ ?]\n", "[[#]]\n", "[[[1]]]\n", "[[[]]\n", "[[=\n", "[\n", "  [\t%]\n", "\xEF\xBB\xBF[[!x]]\n"}) {
+    CAPTURE(text);
+    band_settings s;
+    const auto p = parse(text, s);
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].message == "TOML syntax: a table header must start with a key (a letter, digit, _, - or a quote)");
+    CHECK(p[0].line == 1);
+    alarm_table a{};
+    CHECK(parse_alarms_file(text, a).size() == 1);
+  }
+  // An array with `}` where a value is due breaks another of its guards.
+  CHECK(only_problem("[display]\nitems = [\"steps\", }\n") == "2:19: TOML syntax: expected a value in the array, saw '}'");
+  CHECK(only_problem("[display]\nitems = [ # c\n }\n") == "3:2: TOML syntax: expected a value in the array, saw '}'");
+  CHECK(only_problem("x = [[[[}}}]\n") == "1:9: TOML syntax: expected a value in the array, saw '}'");
+  CHECK(only_problem("[goal]\nsteps = 1\n[ ! ]\n") ==
+        "3:3: TOML syntax: a table header must start with a key (a letter, digit, _, - or a quote)");
+  // `[` opening a line inside an array value, a string or a comment is no header.
+  band_settings s;
+  CHECK(parse("[display]\nitems = [\n\"steps\",\n]\n", s).empty());
+  CHECK(s.display_items == std::uint8_t{0x03});
+  const auto p = parse("[goal] # [!\nsteps = 1\nx = \"\"\"\n[!]\n\"\"\"\ny = [\n[+1]]\n", s);
+  REQUIRE(p.size() == 2);  // goal.x and goal.y are unknown keys: the file parsed
+  CHECK(p[0].key == "goal.x");
+  CHECK(p[1].key == "goal.y");
+  CHECK(p[1].line == 6);
+}
+
 TEST_CASE("settings file: every problem of a file is reported at once, and nothing is set") {
   band_settings s;
   const auto p = parse("[goal]\nsteps = -5\nnotification = 1\n[display]\nfoo = 1\ntime_format = \"24h\"\n[bar]\n", s);
