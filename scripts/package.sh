@@ -118,7 +118,7 @@ fi
 help_text() {  # RUNNER... EXE: the top-level help, then each command's
   local cmd
   "$@" --help
-  for cmd in $(commands "$@"); do printf '\n### %s\n' "$cmd"; "$@" "$cmd" --help; done
+  for cmd in $(commands "$@"); do printf '\n### %s\n' "$cmd"; "$@" "$cmd" --help || return 1; done
 }
 commands() { "$@" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' | grep -vx help; }
 help_text "$native/tools/bandwire" >"$work/help.amd64" || fail "$native/tools/bandwire --help failed"
@@ -230,7 +230,7 @@ control "$p_exe" bandwire "$exe_depends" "$exe_built_using"
 chmod 0755 "$exe"
 install -m 0755 packaging/bandwire.postinst "$p_exe/DEBIAN/postinst"
 control "$p_lib" libbandwire0 "$lib_depends" "$lib_built_using"
-chmod 0755 "$so"
+# (Debian installs shared libraries 0644, as dh_fixperms does: the loader maps them.)
 subst packaging/libbandwire0.shlibs >"$p_lib/DEBIAN/shlibs"
 cp packaging/libbandwire0.triggers "$p_lib/DEBIAN/triggers"
 control "$p_dev" libbandwire-dev "libbandwire0 (= $version), libboost-dev (>= 1.74), libbluetooth-dev, libmbedtls-dev" ""
