@@ -177,6 +177,10 @@ def arch_independent_files(deb):
 
 
 def check_multiarch_same(debs):
+    names = {d.name.split("_")[0] for d in debs}
+    if len(names) != 1:
+        print(f"FAILED: --multiarch-same compares one package on several architectures, not {', '.join(sorted(names))}")
+        return False
     first, ok = arch_independent_files(debs[0]), True
     for deb in debs[1:]:
         other = arch_independent_files(deb)

@@ -23,8 +23,7 @@
 # Prints "ok: ..." or "FAILED: ..." per check and ends with
 # "package-test: N passed, N failed"; exits non-zero when a check failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
+cd "$(dirname "$0")/.." || exit 2
 archs=("$@")
 ((${#archs[@]})) || archs=(amd64)
 version=$(python3 - <<'PY'
@@ -78,7 +77,11 @@ if ((${#built[@]} > 1)); then
 fi
 
 # ---- the postinst's warning path, on its own --------------------------------
+# (the postinst of the first package built; all are packaging/bandwire.postinst)
 postinst=packaging/bandwire.postinst
+if ((${#built[@]})); then
+  dpkg-deb -e "build-deb/bandwire_${version}_${built[0]}.deb" "$tmp/control" && postinst=$tmp/control/postinst
+fi
 mkdir -p "$tmp/fakebin" "$tmp/nobin"
 printf '#!/bin/sh\necho "Failed to set capabilities on file: Operation not supported" >&2\nexit 1\n' >"$tmp/fakebin/setcap"
 chmod +x "$tmp/fakebin/setcap"
@@ -164,9 +167,9 @@ fi
 
 # ---- a program against the installed libbandwire-dev, pkg-config only ---------
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
+read -ra flags < <(pkg-config --cflags --libs bandwire 2>&1)
 if pcdir=$(pkg-config --variable=pcfiledir bandwire) && [[ $pcdir == /usr/lib/x86_64-linux-gnu/pkgconfig ]] &&
-   nice -n 15 ${CXX:-c++} -std=c++20 examples/heart_rate_coro.cpp -o "$tmp/heart_rate_coro" \
-     $(pkg-config --cflags --libs bandwire) 2>"$tmp/cxx.log"; then
+   nice -n 15 "${CXX:-c++}" -std=c++20 examples/heart_rate_coro.cpp -o "$tmp/heart_rate_coro" "${flags[@]}" 2>"$tmp/cxx.log"; then
   so=$(ldd "$tmp/heart_rate_coro" | sed -n 's/.*libbandwire\.so\.0 => \([^ ]*\).*/\1/p')
   # (/lib is /usr/lib on Debian 12, so ldd may name either.)
   if [[ $(readlink -f "$so") == /usr/lib/x86_64-linux-gnu/libbandwire.so.$version ]] && "$tmp/heart_rate_coro" sim 4 >"$tmp/hr.out" 2>&1 &&

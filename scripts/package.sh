@@ -29,7 +29,7 @@ case $arch in
   *) echo "package: unknown ARCH '$arch' (amd64, arm64 or armhf)" >&2; exit 2 ;;
 esac
 native=${NATIVE_BUILD:-build}
-out=build-deb
+out='build-deb'
 work=$out/$arch
 maintainer='bandwire maintainers <maintainers@bandwire.invalid>'
 fail() { echo "package $arch: $*" >&2; exit 1; }
@@ -123,8 +123,8 @@ help_text() {  # RUNNER... EXE: the top-level help, then each command's
 commands() { "$@" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' | grep -vx help; }
 help_text "$native/tools/bandwire" >"$work/help.amd64" || fail "$native/tools/bandwire --help failed"
 if [[ $arch != amd64 ]]; then
-  qemu=qemu-aarch64-static
-  [[ $arch == armhf ]] && qemu=qemu-arm-static
+  qemu='qemu-aarch64-static'
+  [[ $arch == armhf ]] && qemu='qemu-arm-static'
   if command -v $qemu >/dev/null; then
     help_text $qemu "$exe" >"$work/help.$arch" || fail "$arch bandwire --help failed under $qemu"
     diff -u "$work/help.amd64" "$work/help.$arch" >&2 || fail "the $arch executable's help differs from amd64's: the man page would not fit"
@@ -190,7 +190,7 @@ built_using_of() {  # FILE SOURCE: "SOURCE (= V)" from the Built-Using of the pa
   dpkg-query -W -f='${Built-Using}' "$pkg" | tr ',' '\n' | sed 's/^ *//' | grep "^$2 ("
 }
 so=$p_lib/$multiarch/libbandwire.so.$version
-exe_depends=libcap2-bin exe_built_using= lib_built_using=
+exe_depends='libcap2-bin' exe_built_using='' lib_built_using=''
 lib_depends=$(shlibdeps "$so") || fail "dpkg-shlibdeps on libbandwire.so.$version"
 [[ -n $lib_depends ]] || fail "dpkg-shlibdeps found no dependency of libbandwire.so.$version"
 if [[ $arch == amd64 ]]; then
