@@ -5,8 +5,10 @@ set -euo pipefail
 pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
-  # help2man and dpkg-dev for the Debian packages (scripts/package.sh).
-  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev)
+  # help2man and dpkg-dev for the Debian packages (scripts/package.sh);
+  # libcap2-bin (setcap), which the bandwire package depends on, so that CI
+  # installs it with apt-get from the local .deb without a download.
+  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev libcap2-bin)
 fi
 if [[ "${1:-}" == "--test" || "${1:-}" == "--cross" ]]; then
   # Raspberry Pi cross builds and their tests under qemu-user (scripts/cross.sh).

@@ -2,8 +2,9 @@
 # The full test run: dependencies, a normal build and its tests, the
 # installed library with examples/, the Raspberry Pi cross builds (aarch64,
 # armhf) with their unit suites and one journey each under qemu-user, an
-# ASan+UBSan build and its tests, the real-kernel suite under qemu, and a
-# short deterministic fuzz run.
+# ASan+UBSan build and its tests, the Debian packages of all three
+# architectures (the amd64 ones installed, run and purged), the real-kernel
+# suite under qemu, and a short deterministic fuzz run.
 # Prints each stage's wall time and ends with "N passed, N failed, N skipped"
 # (scripts/count_tests.py says what counts as skipped). Under CI=true a test
 # that needs ../shared fails when it is missing (tests/support/shared_dir.hpp).
@@ -91,6 +92,21 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 count build-asan
 stage_end "tests asan"
 cross_join armhf
+
+# Debian packages (README "Debian packages"), from the build dirs above: the
+# amd64 ones compared with packaging/expected/, installed, run, used by an
+# example and purged; arm64 and armhf built from the cross build dirs and
+# compared. Each check counts (scripts/package-test.sh prints the tally).
+stage "packages"
+scripts/package-test.sh amd64 arm64 armhf 2>&1 | tee build-packages.log || rc=1
+pkg_p='' pkg_f=''
+read -r pkg_p pkg_f < <(sed -n 's/^package-test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build-packages.log) || true
+if [[ -n $pkg_p ]]; then
+  passed=$((passed + pkg_p)); failed=$((failed + pkg_f))
+else
+  echo "packages: no summary line from scripts/package-test.sh: FAILED"; failed=$((failed + 1)); rc=1
+fi
+stage_end packages
 
 # Debian's kernel under qemu with two virtual LE controllers (README
 # "Real-kernel suite"); downloads are cached, so a rerun needs no network.
