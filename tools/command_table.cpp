@@ -20,7 +20,7 @@ constexpr command table[] = {
     {"alert", g::mi_band, "vibrate with an alert level, or show a text (--text)", declare_alert, run_alert},
     {"vibrate", g::mi_band, "find the band: vibrate it", declare_vibrate, run_vibrate},
     {"events", g::mi_band, "print button presses and other band events", declare_events, run_events},
-    {"sim", g::mi_band, "run a virtual Mi Band 2 on a unix socket or a Bluetooth adapter", declare_sim, run_sim},
+    {"sim", g::mi_band, "run a virtual Mi Band 2 (--model: 3, 4, HRX, a strap) on a socket or adapter", declare_sim, run_sim},
 
     {"gatt", g::gatt_and_capture, "explore any GATT server: discover, read, write, listen", declare_gatt, run_gatt},
     {"decode", g::gatt_and_capture, "print every ATT PDU of a btsnoop capture, with Mi Band meanings", declare_decode,

@@ -210,7 +210,8 @@ void declare_sim(option_set& o) {
       .description("Runs a virtual Mi Band 2: the real band's GATT database (handle for handle), its\n"
                    "auth, heart-rate timings and raw sensor streaming, with realistic signals. Any\n"
                    "bandwire command (or any ATT client) connects to it with --device unix:/path,\n"
-                   "one connection after another, until Ctrl-C, SIGTERM or --duration.")
+                   "one connection after another, until Ctrl-C, SIGTERM or --duration. --model serves\n"
+                   "another family's virtual device instead (unix sockets only).")
       .value("--listen", "unix:/path", "where to serve (a SOCK_SEQPACKET socket; replaced if stale)")
       .value("--model", "M", "the device: mb2 (default), mb3 (Mi Band 3), mb4 (Mi Band 4:\n"
                              "crypt-flag auth, no key bind, public address; give its key\n"
