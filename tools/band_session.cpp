@@ -180,6 +180,9 @@ asio::awaitable<int> band_session::pair(bool force) {
       co_return exit_usage;
     }
   }
+  if (const auto& caps = session->band()->capabilities(); !caps.needs_auth() || !caps.can_bind_key)
+    co_return fail("pairing", make_error_code(caps.needs_auth() ? miband::errc::bind_not_supported
+                                                                 : miband::errc::auth_service_missing));
   std::fprintf(stderr, "Tap the band to confirm pairing (waiting up to %lld s)...\n",
                static_cast<long long>(opts_.auth.bind_timeout.count() / 1000));
   error_code ec;
