@@ -170,6 +170,26 @@ TEST_CASE("families cli: the strap's control point never sees a Mi Band command 
   std::filesystem::remove_all(state);
 }
 
+TEST_CASE("families cli: the other band commands on a strap say which service it lacks") {
+  const std::string state = temp_dir();
+  auto r = run("info --device sim:hrs --speed 20 --state-dir " + state);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("family:    heart-rate sensor (\"bandwire HR strap\")") != std::string::npos);
+  CHECK(r.out.find("battery") == std::string::npos);
+  r = run("battery --device sim:hrs --speed 20 --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no Mi Band service (FEE0)") != std::string::npos);
+  r = run("pair --device sim:hrs --speed 20 --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no Mi Band auth service (FEE1)") != std::string::npos);
+  CHECK(r.err.find("Tap the band") == std::string::npos);
+  r = run("vibrate --device sim:hrs --speed 20 --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("Immediate Alert (0x1802)") != std::string::npos);
+  std::filesystem::remove_all(state);
+}
+
 TEST_CASE("families cli: sim:hrx names the missing Heart Rate service and streams the accelerometer") {
   const std::string state = temp_dir();
   auto r = run("heart --device sim:hrx --speed 20 --state-dir " + state);
