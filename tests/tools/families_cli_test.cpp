@@ -218,6 +218,11 @@ TEST_CASE("families cli: sim:mb3 works as a band: info, battery, heart") {
   CHECK(r.out.find("V0.25.3.4") != std::string::npos);
   r = run("battery --device sim:mb3 --speed 20 --state-dir " + state);
   CHECK(r.status == 0);
+  r = run("alert --device sim:mb3 --text hello --speed 20 --state-dir " + state);
+  CHECK(r.status == 0);
+  CHECK(r.err.find("a Mi Band 3 does not show New Alert text") != std::string::npos);
+  r = run("alert --device sim --text hello --speed 20 --state-dir " + state);
+  CHECK(r.err.find("does not show") == std::string::npos);
   r = run("heart --device sim:mb3 --speed 20 --json --state-dir " + state);
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
