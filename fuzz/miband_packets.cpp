@@ -13,6 +13,8 @@
 #include "miband/alert.hpp"
 #include "miband/auth.hpp"
 #include "miband/battery.hpp"
+#include "miband/capabilities.hpp"
+#include "miband/uuids.hpp"
 #include "miband/device_info.hpp"
 #include "miband/event.hpp"
 #include "miband/heart_rate.hpp"
@@ -49,6 +51,7 @@ void run_auth(bytes_view in) {
   o.bind_new_key = opt & 0x01;
   o.auth_flag = (opt & 0x02) ? auth_flag_gadgetbridge : auth_flag_mi_fit;
   o.crypt_flags = (opt & 0x04) ? crypt_flags_mb4 : crypt_flags_none;
+  o.plain_fallback = opt & 0x08;
   authenticator a(well_known_key(), o);
   auth_action act = a.start();
   std::size_t pos = 1;
@@ -63,6 +66,9 @@ void run_auth(bytes_view in) {
     }
     // Never a (re-)bind after the first step.
     if (act.what == auth_action::kind::write) check((act.value[0] & 0x0f) != auth_cmd_bind);
+    // After the plain fallback (§22.16) no write carries crypt flags; it happens once, only with them.
+    if (a.fell_back()) check(o.plain_fallback && o.crypt_flags != crypt_flags_none);
+    if (a.fell_back() && act.what == auth_action::kind::write) check((act.value[0] & 0xf0) == 0);
     if (act.what == auth_action::kind::done) check(a.finished());
     check(a.finished() == (a.state() == auth_state::authenticated || a.state() == auth_state::failed));
     if (a.state() == auth_state::failed) check(static_cast<bool>(a.error()));
@@ -210,6 +216,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(!parse_key_file(format_key_file(*k), again));
         check(*again == *k);
       }
+      break;
+    }
+    case 14: {
+      // The family from a peer's name (2A00) over a Huami database: any bytes
+      // give a Huami family with a consistent auth variant.
+      gatt::service auth_svc;
+      auth_svc.type = uuids::auth_service();
+      auth_svc.characteristics.push_back(gatt::characteristic{});
+      auth_svc.characteristics.back().type = uuids::auth();
+      gatt::service hr;
+      hr.type = uuids::heart_rate_service();
+      hr.characteristics.push_back(gatt::characteristic{});
+      hr.characteristics.back().type = uuids::heart_rate_measurement();
+      const std::vector<gatt::service> db{auth_svc, hr};
+      const auto c = detect_capabilities(db, as_text(in));
+      check(c.needs_auth() && !c.is_heart_rate_sensor() && c.family != device_family::unknown);
+      check(c.can_bind_key == (c.crypt_flags == crypt_flags_none));
+      (void)to_string(c.family);
       break;
     }
     default: break;

@@ -236,6 +236,7 @@ auth_action authenticator::on_notification(bytes_view value) {
       return write(make_challenge_request(options_.auth_flag, options_.crypt_flags), options_.reply_timeout,
                    auth_state::awaiting_challenge);
     case auth_state::awaiting_challenge: {
+      if (!r.ok() && can_fall_back()) return fall_back();  // `10 82 04`: try `02 <flag>` (§22.16)
       if (!r.ok()) return fail(errc::challenge_refused, r.status);  // `10 02 04` (§4.1)
       if (r.payload.size() != 16) return fail(errc::malformed_reply);  // `10 02 01 <16 random>` = 19 B
       std::array<std::uint8_t, 16> random;
@@ -257,10 +258,23 @@ auth_action authenticator::on_notification(bytes_view value) {
   }
 }
 
+bool authenticator::can_fall_back() const noexcept {
+  return options_.plain_fallback && !fell_back_ && options_.crypt_flags != crypt_flags_none;
+}
+
+auth_action authenticator::fall_back() {
+  fell_back_ = true;
+  options_.crypt_flags = crypt_flags_none;
+  return write(make_challenge_request(options_.auth_flag, crypt_flags_none), options_.reply_timeout,
+               auth_state::awaiting_challenge);
+}
+
 auth_action authenticator::on_timeout() {
   switch (state_) {
     case auth_state::awaiting_bind: return fail(errc::bind_timed_out);
     case auth_state::awaiting_challenge:
+      if (can_fall_back()) return fall_back();  // no answer to `82 …`: try `02 <flag>` (§22.16)
+      return fail(errc::no_answer);
     case auth_state::awaiting_result: return fail(errc::no_answer);
     default: return {};
   }

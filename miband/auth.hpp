@@ -136,6 +136,12 @@ bool answer_matches(const auth_key& key, std::span<const std::uint8_t, 16> rando
 struct auth_options {
   std::uint8_t auth_flag = auth_flag_mi_fit;
   std::uint8_t crypt_flags = crypt_flags_none;
+  /// With crypt flags: when the band refuses the crypt-flag challenge request
+  /// (`10 x2 xx`, xx != 01) or does not answer it, ask once more with the
+  /// plain `02 <flag>` and finish without crypt flags. Gadgetbridge sends
+  /// `82 00 02 01 00`, satcar77/miband4 the plain `02 00`, and both are
+  /// reported to work with the vendor key on a Mi Band 4 (fact sheet §18, §22.16).
+  bool plain_fallback = false;
   /// First pairing: send `01 <flag> <key>` and wait for the user's tap
   /// before the challenge (fact sheet §4.2). Off: reconnect with a known key.
   bool bind_new_key = false;
@@ -192,16 +198,23 @@ class authenticator {
   /// The band's status byte of the reply that ended a failed run (e.g. 0x04
   /// in `10 03 04`), for logs; nullopt when the failure was not a status.
   std::optional<std::uint8_t> band_status() const noexcept { return band_status_; }
+  /// The crypt flags in use now: options().crypt_flags, or 0 after the plain fallback.
+  std::uint8_t crypt_flags() const noexcept { return options_.crypt_flags; }
+  /// The run fell back from the crypt-flag request to the plain `02 <flag>`.
+  bool fell_back() const noexcept { return fell_back_; }
 
  private:
   auth_action fail(boost::system::error_code ec, std::optional<std::uint8_t> status = std::nullopt);
   auth_action write(const frame& f, std::chrono::milliseconds timeout, auth_state next);
+  bool can_fall_back() const noexcept;
+  auth_action fall_back();
 
   auth_key key_;
   auth_options options_;
   auth_state state_ = auth_state::idle;
   boost::system::error_code error_;
   std::optional<std::uint8_t> band_status_;
+  bool fell_back_ = false;
 };
 
 }  // namespace bandwire::miband

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "att/error.hpp"
 #include "gatt/error.hpp"
 #include "miband/error.hpp"
 #include "miband/reply.hpp"
@@ -73,11 +74,20 @@ void band::sequence(std::vector<step> steps, done_fn done, bool keep_going) {
 }
 
 error_code band::resolve() {
-  for (const auto& u : {uuids::auth(), uuids::heart_rate_measurement(), uuids::heart_rate_control_point(),
-                        uuids::sensor_control(), uuids::sensor_data(), uuids::battery(),
-                        uuids::current_time()})
-    if (!client_.find_characteristic(u)) return gatt::make_error_code(gatt::errc::not_in_cache);
+  caps_ = detect_capabilities(client_.services(), name_);
+  if (caps_.family == device_family::unknown) return gatt::make_error_code(gatt::errc::not_in_cache);
   return {};
+}
+
+void band::identify(done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
+  client_.read_by_uuid(0x0001, 0xffff, uuids::device_name(), [this, o](error_code ec, gatt::read_by_uuid_result r) {
+    if (o->done()) return;
+    if (!ec && !r.entries.empty()) name_.assign(r.entries.front().value.begin(), r.entries.front().value.end());
+    caps_ = detect_capabilities(client_.services(), name_);
+    // An ATT error (no GAP name, not readable) leaves the database's verdict.
+    o->complete(ec && ec.category() != att::error_category() ? ec : error_code{});
+  });
 }
 
 void band::discover(done_fn done) {
@@ -93,34 +103,38 @@ std::uint16_t band::handle_of(const att::uuid& type) const {
   return c ? c->value_handle : 0;
 }
 
+error_code band::missing(const att::uuid& type) const {
+  if (auto ec = missing_service_error(caps_, type)) return ec;
+  return gatt::make_error_code(gatt::errc::not_in_cache);
+}
+
 namespace {
 void post_error(asio::any_io_executor ex, error_code ec, band::done_fn done) {
   asio::post(ex, [done = std::move(done), ec]() mutable { done(ec); });
 }
-error_code not_in_cache() { return gatt::make_error_code(gatt::errc::not_in_cache); }
 }  // namespace
 
 void band::write_req(const att::uuid& type, bytes_view v, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
+  if (!h) return post_error(ex_, missing(type), std::move(done));
   client_.write(h, v, std::move(done));
 }
 
 void band::write_cmd(const att::uuid& type, bytes_view v, done_fn done) {
   const auto h = handle_of(type);
-  error_code ec = h ? client_.write_without_response(h, v) : not_in_cache();
+  error_code ec = h ? client_.write_without_response(h, v) : missing(type);
   post_error(ex_, ec, std::move(done));
 }
 
 void band::subscribe(const att::uuid& type, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
+  if (!h) return post_error(ex_, missing(type), std::move(done));
   client_.subscribe(h, std::move(done));
 }
 
 void band::unsubscribe(const att::uuid& type, done_fn done) {
   const auto h = handle_of(type);
-  if (!h) return post_error(ex_, not_in_cache(), std::move(done));
+  if (!h) return post_error(ex_, missing(type), std::move(done));
   client_.unsubscribe(h, std::move(done));
 }
 
@@ -133,7 +147,7 @@ registration band::listen(const att::uuid& type, gatt::client::notify_callback c
 void band::read(const att::uuid& type, unique_function<void(error_code, gatt::value_type)> done) {
   const auto h = handle_of(type);
   if (!h) {
-    asio::post(ex_, [done = std::move(done)]() mutable { done(not_in_cache(), {}); });
+    asio::post(ex_, [done = std::move(done), ec = missing(type)]() mutable { done(ec, {}); });
     return;
   }
   client_.read(h, 0, std::move(done));
@@ -292,19 +306,26 @@ void band::heart_rate_once(std::chrono::milliseconds timeout, unique_function<vo
       if (hr_once_run_ == r) hr_once_run_.reset();
     });
   };
-  run->listener = listen(uuids::heart_rate_measurement(), [this, finish](std::uint16_t, bytes_view v, bool) {
+  const bool strap = caps_.is_heart_rate_sensor();
+  run->listener = listen(uuids::heart_rate_measurement(), [this, finish, strap](std::uint16_t, bytes_view v, bool) {
     heart_rate_measurement m;
     if (decode_heart_rate_measurement(v, m)) return void(++stats_.malformed);
     ++stats_.hr_values;
+    // A strap measures all the time: its first reading on the skin is the
+    // answer (0 or "no contact" means it is not worn yet).
+    if (strap && (m.bpm == 0 || m.contact == sensor_contact::not_detected)) return;
     finish(check_reading(m), m.bpm);
   });
   subscribe(uuids::heart_rate_measurement(), [this, weak, finish, timeout](error_code ec) {
     auto run = weak.lock();
     if (!run || run->o->done()) return;
     if (ec) return finish(ec, 0);
-    write_req(uuids::heart_rate_control_point(), hr_start_one_shot.bytes(), [finish](error_code wec) {
-      if (wec) finish(wec, 0);
-    });
+    // Never a Mi Band command on a strap's control point: there `01` resets
+    // Energy Expended and nothing else is defined (HRS 1.0 §3.3).
+    if (!caps_.is_heart_rate_sensor())
+      write_req(uuids::heart_rate_control_point(), hr_start_one_shot.bytes(), [finish](error_code wec) {
+        if (wec) finish(wec, 0);
+      });
     run->deadline.expires_after(timeout);
     run->deadline.async_wait([finish](error_code tec) {
       if (!tec) finish(make_error_code(errc::no_answer), 0);
@@ -349,7 +370,8 @@ void band::arm_keep_alive() {
   keep_alive_.expires_after(hr_keep_alive_period);
   keep_alive_.async_wait([this, alive = alive_](error_code ec) {
     if (ec || !*alive || !streaming_) return;
-    if (hr_running_) write_req(uuids::heart_rate_control_point(), hr_keep_alive.bytes(), [](error_code) {});
+    if (hr_running_ && !caps_.is_heart_rate_sensor())
+      write_req(uuids::heart_rate_control_point(), hr_keep_alive.bytes(), [](error_code) {});
     // HMK pairs the HR ping with the raw-sensor keep-alive `00` (§6.1).
     if (sensors_running_) write_cmd(uuids::sensor_control(), sensor_keep_alive.bytes(), [](error_code) {});
     arm_keep_alive();
@@ -385,6 +407,10 @@ void band::start_heart_rate(stream_handler on_event, done_fn done) {
 
 void band::start_stream(const stream_options& opts, stream_handler on_event, done_fn done) {
   auto o = ops_.make<>(ex_, std::move(done));
+  // The PPG rides on the heart-rate engine (§6.2): a band without 180D (the
+  // HRX) has none. Checked first, so nothing is armed for nothing.
+  if (opts.ppg && caps_.family != device_family::unknown && caps_.raw_sensor && !caps_.ppg)
+    return o->complete(make_error_code(errc::heart_rate_service_missing));
   on_event_ = std::move(on_event);
   const bool sensors = opts.accelerometer || opts.ppg;
   std::uint8_t mask = 0;
@@ -437,6 +463,8 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
     });
     s.push_back([this](done_fn next) {
       hr_running_ = true;
+      // A strap sends while subscribed; `15 …` is a Mi Band command (HRS 1.0 §3.3).
+      if (caps_.is_heart_rate_sensor()) return post_error(ex_, {}, std::move(next));
       write_req(uuids::heart_rate_control_point(), hr_start_continuous.bytes(), std::move(next));
     });
   }
@@ -467,9 +495,10 @@ void band::stop(done_fn done) {
   std::vector<step> s;
   // §6.2 stop: `15 01 00`, HR CCCD off, `03`, data CCCD off.
   if (hr_running_) {
-    s.push_back([this](done_fn next) {
-      write_req(uuids::heart_rate_control_point(), hr_stop_continuous.bytes(), std::move(next));
-    });
+    if (!caps_.is_heart_rate_sensor())
+      s.push_back([this](done_fn next) {
+        write_req(uuids::heart_rate_control_point(), hr_stop_continuous.bytes(), std::move(next));
+      });
     s.push_back([this](done_fn next) { unsubscribe(uuids::heart_rate_measurement(), std::move(next)); });
   }
   if (sensors_running_) {

@@ -32,6 +32,7 @@
 #include "miband/alert.hpp"
 #include "miband/auth.hpp"
 #include "miband/battery.hpp"
+#include "miband/capabilities.hpp"
 #include "miband/device_info.hpp"
 #include "miband/event.hpp"
 #include "miband/heart_rate.hpp"
@@ -97,11 +98,24 @@ class band {
   gatt::client& client() noexcept { return client_; }
   const scaled_clock& clock() const noexcept { return clock_; }
 
-  /// Finds the Mi Band characteristics in the client's cache. Fails with
-  /// gatt::errc::not_in_cache naming nothing when the device is no Mi Band.
+  /// Decides capabilities() from the client's database alone (the name
+  /// unknown). Fails with gatt::errc::not_in_cache when the device is
+  /// neither a Huami band (FEE1 auth) nor a heart-rate sensor (180D).
   error_code resolve();
   /// Full discovery then resolve().
   void discover(done_fn done);
+  /// Reads the device name 2A00 with one Read By Type over the whole range
+  /// (as Mi Fit does, fact sheet §10), whether or not GAP was discovered, and
+  /// refines capabilities() with it (fact sheet §18). A device without a
+  /// readable name keeps the database's verdict; only a link failure fails.
+  void identify(done_fn done);
+  /// What the device is and supports: the family, its auth variant, the
+  /// services it has. Operations needing a service the device lacks fail
+  /// with the error naming it (miband/capabilities.hpp).
+  const device_capabilities& capabilities() const noexcept { return caps_; }
+  void set_capabilities(const device_capabilities& c) { caps_ = c; }
+  /// The name identify() read ("" before, or when there is none).
+  const std::string& device_name() const noexcept { return name_; }
 
   /// Auth (§4): enable the auth CCCD, optionally bind `key` (the user taps
   /// the band), then challenge/answer. Never re-binds after a rejection.
@@ -198,6 +212,7 @@ class band {
  private:
   using done_op = op<>;
   std::uint16_t handle_of(const att::uuid& type) const;
+  error_code missing(const att::uuid& type) const;  // why `type` is not there
   void write_req(const att::uuid& type, bytes_view v, done_fn done);
   void write_cmd(const att::uuid& type, bytes_view v, done_fn done);
   void subscribe(const att::uuid& type, done_fn done);
@@ -223,6 +238,8 @@ class band {
   bool streaming_ = false, hr_running_ = false, sensors_running_ = false;
   counter_tracker tracker_;
   band_stats stats_;
+  device_capabilities caps_;
+  std::string name_;
   life life_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for timer and sequence callbacks
 };

@@ -30,6 +30,17 @@ class category final : public boost::system::error_category {
       case errc::key_already_stored: return "a key is already stored for this device";
       case errc::state_error: return "the key store or GATT cache failed";
       case errc::transport_failed: return "cannot connect";
+      case errc::heart_rate_service_missing: return "the device has no Heart Rate service (0x180D)";
+      case errc::miband_service_missing:
+        return "the device has no Mi Band service (FEE0): battery, time, steps, events, raw sensors and "
+               "settings need it";
+      case errc::auth_service_missing:
+        return "the device has no Mi Band auth service (FEE1): there is nothing to pair with";
+      case errc::raw_sensor_missing:
+        return "the device has no raw sensor characteristics (FEE0 00000001 and 00000002)";
+      case errc::alert_service_missing:
+        return "the device has no Immediate Alert (0x1802) or Alert Notification (0x1811) service";
+      case errc::device_information_missing: return "the device has no Device Information service (0x180A)";
     }
     return "unknown Mi Band error";
   }

@@ -35,6 +35,13 @@ enum class errc {
   key_already_stored,    ///< pair without force while a key is stored
   state_error,           ///< the key store or GATT cache could not be read or written
   transport_failed,      ///< the link could not be opened (details in session::last_message())
+  // ---- what the device lacks (miband/capabilities.hpp) ----
+  heart_rate_service_missing,  ///< no Heart Rate service 0x180D (e.g. a Mi Band HRX)
+  miband_service_missing,      ///< no Mi Band service FEE0 (e.g. a heart-rate strap)
+  auth_service_missing,        ///< no Mi Band auth service FEE1 (nothing to pair with)
+  raw_sensor_missing,          ///< FEE0 without the raw sensor characteristics 00000001/00000002
+  alert_service_missing,       ///< no Immediate Alert 0x1802 / Alert Notification 0x1811
+  device_information_missing,  ///< no Device Information service 0x180A
 };
 
 const boost::system::error_category& errc_category() noexcept;

@@ -44,7 +44,10 @@ void history_sync::run(const history_sync_options& options, history_sink& sink, 
   auto& client = *session_.client();
   const auto* control = client.find_characteristic(uuids::activity_control());
   const auto* data = client.find_characteristic(uuids::activity_data());
-  if (!control || !data) return o->complete(gatt::make_error_code(gatt::errc::not_in_cache), {});
+  if (!control || !data) {
+    const auto missing = missing_service_error(session_.band()->capabilities(), uuids::activity_control());
+    return o->complete(missing ? missing : gatt::make_error_code(gatt::errc::not_in_cache), {});
+  }
 
   auto st = std::make_shared<state>();
   st->o = o;

@@ -9,6 +9,7 @@
 #include "gatt/error.hpp"
 #include "miband/error.hpp"
 #include "miband/uuids.hpp"
+#include "miband/virtual_models.hpp"
 
 namespace bandwire::miband {
 
@@ -86,7 +87,7 @@ void session::drop_link() {
 // a non-blocking L2CAP connect racing its timeout (hci::async_connect_le_att).
 void session::open_link(bool with_key, unique_function<void(error_code)> done) {
   drop_link();
-  if (opts_.transport.device == "sim") {
+  if (is_sim_device(opts_.transport.device)) {
     const error_code ec = open_sim(with_key);
     if (!ec) attach_link();
     return asio::post(io_, [done = std::move(done), ec]() mutable { done(ec); });
@@ -117,7 +118,13 @@ error_code session::open_sim(bool with_key) {
       // The in-process band is one this host has already paired with: it
       // holds the key stored for "sim" (made on first use), or the user's.
       auto so = opts_.sim;
-      if (!so.key && with_key) {
+      apply_model(sim_model_of_device(opts_.transport.device).value_or(sim_model::mb2), so);
+      if (so.strap) {
+        // A strap holds no key.
+      } else if (!so.can_bind) {
+        // Its key was made by the vendor app: the user's, or one nobody knows.
+        if (!so.key) so.key = opts_.key ? *opts_.key : random_key();
+      } else if (!so.key && with_key) {
         std::string err;
         auto k = opts_.store->load_key(device_id_, err);
         if (!k) {
@@ -139,7 +146,7 @@ error_code session::open_sim(bool with_key) {
     conn_.bearer =
         std::make_unique<att::bearer>(seqpacket_socket(io_, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[0]), bo);
     conn_.bearer->set_security(conn_.security.get());
-    conn_.description = "sim";
+    conn_.description = opts_.transport.device;
   }
   return {};
 }
@@ -180,18 +187,10 @@ void session::connect(bool authenticate, done_fn done) {
 void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
   auto after_discovery = [this, o, authenticate]() {
     if (o->done()) return;
-    watch_service_changed();
-    if (!emit(event_of(link_event::kind::connected)) || o->done()) return;
-    if (!authenticate) return o->complete({});
-    error_code kec;
-    auto key = key_for_auth(kec);
-    if (!key) return o->complete(kec);
-    auto ao = opts_.auth;
-    ao.bind_new_key = false;
-    band_->authenticate(*key, ao, [this, o](error_code ec) {
+    band_->identify([this, o, authenticate](error_code ec) {
       if (o->done()) return;
-      if (!ec) emit(event_of(link_event::kind::authenticated));
-      o->complete(ec);
+      if (ec) return o->complete(ec);
+      after_identify(o, authenticate);
     });
   };
   // The cached database of this device: no discovery on a reconnect.
@@ -205,6 +204,31 @@ void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
     if (ec) return o->complete(ec);
     opts_.store->save_cache(device_id_, client_->services());
     after_discovery();
+  });
+}
+
+auth_options session::auth_for_device(bool bind) const {
+  auto ao = opts_.auth;
+  const auto& caps = band_->capabilities();
+  if (!opts_.auth_flag_fixed) ao.auth_flag = caps.auth_flag;
+  ao.crypt_flags = static_cast<std::uint8_t>(ao.crypt_flags | caps.crypt_flags);
+  ao.plain_fallback = ao.plain_fallback || ao.crypt_flags != crypt_flags_none;  // §22.16
+  ao.bind_new_key = bind;
+  return ao;
+}
+
+void session::after_identify(std::shared_ptr<op<>> o, bool authenticate) {
+  watch_service_changed();
+  if (!emit(event_of(link_event::kind::connected)) || o->done()) return;
+  // A strap (or any device without Mi Band auth) is ready as it is.
+  if (!authenticate || !band_->capabilities().needs_auth()) return o->complete({});
+  error_code kec;
+  auto key = key_for_auth(kec);
+  if (!key) return o->complete(kec);
+  band_->authenticate(*key, auth_for_device(false), [this, o](error_code ec) {
+    if (o->done()) return;
+    if (!ec) emit(event_of(link_event::kind::authenticated));
+    o->complete(ec);
   });
 }
 
@@ -249,11 +273,14 @@ void session::pair(bool force, unique_function<void(error_code, std::optional<au
   auto o = ops_.make<std::optional<auth_key>>(get_executor(), std::move(done));
   std::string err;
   if (!band_) return o->complete(make_error_code(errc::invalid_argument), std::nullopt);
+  const auto& caps = band_->capabilities();
+  if (!caps.needs_auth()) return o->complete(make_error_code(errc::auth_service_missing), std::nullopt);
+  // §18: the Mi Band 4 and Bip Lite take only their vendor app's key; never `01`.
+  if (!caps.can_bind_key) return o->complete(make_error_code(errc::bind_not_supported), std::nullopt);
   if (opts_.store->load_key(device_id_, err) && !force)
     return o->complete(make_error_code(errc::key_already_stored), std::nullopt);
   const auth_key key = random_key();
-  auto ao = opts_.auth;
-  ao.bind_new_key = true;
+  const auto ao = auth_for_device(true);
   band_->authenticate(key, ao, [this, o, key](error_code ec) {
     if (o->done()) return;
     if (ec) return o->complete(ec, std::nullopt);

@@ -65,13 +65,20 @@ struct session_options {
   std::shared_ptr<state_store> store;
   /// A key given by the user; wins over the stored one.
   std::optional<auth_key> key;
+  /// Auth options. The auth flag byte and the crypt flags follow the family
+  /// the device turns out to be (fact sheet §18: 0x08 on the Bip, crypt
+  /// flags 0x80 with the plain fallback on the Mi Band 4 and Bip Lite)
+  /// unless auth_flag_fixed.
   auth_options auth;
+  bool auth_flag_fixed = false;  ///< use auth.auth_flag as given (--auth-flag)
   bool refresh = false;               ///< ignore the cached database
   std::string btsnoop_path;           ///< record the ATT traffic ("" = off)
   bool show_secrets = false;          ///< do not mask the bound key in the recording
   reconnect_policy reconnect;
-  /// device "sim": the virtual band to serve (tests pass their own); when
-  /// null the session makes one from sim (holding the stored key).
+  /// device "sim" or "sim:MODEL": the virtual device to serve (tests pass
+  /// their own); when null the session makes one from sim with the model's
+  /// differences applied (holding the stored key; a model that cannot bind
+  /// holds only the user's key, as a Mi Band 4 holds its vendor key).
   virtual_band* sim_band = nullptr;
   sim_options sim;
 };
@@ -90,12 +97,17 @@ class session {
   executor_type get_executor() const { return io_.get_executor(); }
 
   /// Opens the link, loads the cached database or discovers (and caches it),
-  /// watches Service Changed and, when `authenticate`, authenticates with
-  /// the user's or the stored key. Errors: errc::transport_failed (see
+  /// reads the device name to tell the family (band::identify), watches
+  /// Service Changed and, when `authenticate` and the device is a Huami band,
+  /// authenticates with the user's or the stored key; a heart-rate strap
+  /// needs no key and no auth. Errors: errc::transport_failed (see
   /// last_message()), errc::no_key, discovery/ATT errors, auth errors.
   void connect(bool authenticate, done_fn done);
   /// Binds a new random key (the user taps the band) and stores it. Call
-  /// after connect(false). Errors: errc::key_already_stored unless `force`.
+  /// after connect(false). Errors: errc::key_already_stored unless `force`;
+  /// errc::bind_not_supported on a band that takes only its vendor app's key
+  /// (Mi Band 4, Bip Lite: nothing is written); errc::auth_service_missing
+  /// on a device without Mi Band auth (a strap).
   void pair(bool force, unique_function<void(error_code, std::optional<auth_key>)> done);
   /// Starts the stream and keeps it running: a lost link is reconnected per
   /// the policy (re-authenticated, the stream re-armed) and reported as link
@@ -159,6 +171,8 @@ class session {
   error_code open_sim(bool with_key);
   void attach_link();
   void discover_or_load(std::shared_ptr<op<>> o, bool authenticate);
+  void after_identify(std::shared_ptr<op<>> o, bool authenticate);
+  auth_options auth_for_device(bool bind) const;
   void drop_link();
   void watch_service_changed();
   std::optional<auth_key> key_for_auth(error_code& ec);

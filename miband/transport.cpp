@@ -11,13 +11,19 @@
 #include "gatt/server_session.hpp"
 #include "hci/address.hpp"
 #include "hci/l2cap_socket.hpp"
+#include "miband/virtual_models.hpp"
 
 namespace bandwire::miband {
 
 std::string check_device(const std::string& device) {
-  if (device.empty()) return "missing --device TARGET (unix:/path, demo, sim or a Bluetooth address)";
-  if (device.rfind("unix:", 0) != 0 && device != "demo" && device != "sim" && !hci::address::parse(device))
-    return "unknown device '" + device + "': use unix:/path, demo, sim or an address like AA:BB:CC:DD:EE:FF";
+  if (device.empty()) return "missing --device TARGET (unix:/path, demo, sim[:MODEL] or a Bluetooth address)";
+  if (is_sim_device(device)) {
+    if (!sim_model_of_device(device))
+      return "unknown virtual device '" + device + "': use sim or sim:MODEL with MODEL one of " + sim_model_names();
+    return {};
+  }
+  if (device.rfind("unix:", 0) != 0 && device != "demo" && !hci::address::parse(device))
+    return "unknown device '" + device + "': use unix:/path, demo, sim[:MODEL] or an address like AA:BB:CC:DD:EE:FF";
   return {};
 }
 

@@ -1,5 +1,6 @@
 // The transports a session reaches a band through (README "Devices"):
-// `sim` (an in-process virtual band on a socketpair, made by the session),
+// `sim` / `sim:MODEL` (an in-process virtual band or strap on a socketpair,
+// made by the session; models in miband/virtual_models.hpp),
 // `unix:/path` (any ATT peer on an AF_UNIX SOCK_SEQPACKET socket), `demo`
 // (an in-process GATT demo server) and a Bluetooth address (L2CAP LE, CID 4).
 #pragma once
@@ -15,7 +16,7 @@
 namespace bandwire::miband {
 
 struct transport_options {
-  std::string device;                 ///< sim, demo, unix:/path or AA:BB:CC:DD:EE:FF
+  std::string device;                 ///< sim[:MODEL], demo, unix:/path or AA:BB:CC:DD:EE:FF
   std::string addr_type = "random";   ///< random or public
   std::string adapter;                ///< "hci0"; empty: the kernel's choice
   int security = 0;                   ///< BT_SECURITY level to request before connecting

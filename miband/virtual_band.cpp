@@ -12,6 +12,7 @@
 #include "miband/steps.hpp"
 #include "miband/time.hpp"
 #include "miband/uuids.hpp"
+#include "miband/virtual_strap.hpp"
 
 namespace bandwire::miband {
 
@@ -79,8 +80,23 @@ virtual_band::virtual_band(asio::any_io_executor ex, const scaled_clock& clock, 
       sensor_timer_(ex, clock),
       steps_timer_(ex, clock),
       drop_timer_(ex, clock) {
+  if (opts_.strap) {
+    // A standard strap instead of a band: it serves every connection.
+    strap_options so;
+    so.seed = opts_.seed;
+    if (opts_.device_name != sim_options{}.device_name) so.name = opts_.device_name;
+    strap_ = std::make_unique<virtual_strap>(ex, clock, std::move(so));
+    strap_->on_disconnect([this] {
+      if (on_disconnect_) on_disconnect_();
+    });
+    return;
+  }
   build_database();
 }
+
+bool virtual_band::connected() const noexcept { return strap_ ? strap_->connected() : session_ != nullptr; }
+
+const gatt::database& virtual_band::database() const noexcept { return strap_ ? strap_->database() : db_; }
 
 virtual_band::~virtual_band() {
   *alive_ = false;
@@ -106,7 +122,7 @@ void virtual_band::build_database() {
   auto u16 = [](std::uint16_t v) { return att::uuid::from16(v); };
   // §3.1, handle for handle. Sequential allocation reproduces the map.
   db.add_primary_service(gap_service());                         // 0x0001
-  chr(device_name(), R, ascii("MI Band 2"));                  // 0x0003
+  chr(device_name(), R, ascii(opts_.device_name));            // 0x0003 "MI Band 2"
   chr(appearance(), R, {0x00, 0x00});                         // 0x0005 (value not captured)
   chr(peripheral_preferred_connection_parameters(), R,        // 0x0007 (value not captured;
       {0x28, 0x00, 0x28, 0x00, 0x00, 0x00, 0xd0, 0x07});         //  choice: CAP-A's link parameters)
@@ -124,7 +140,8 @@ void virtual_band::build_database() {
     if (!from_hex(a, mac) || mac.size() != 6) mac = {0xfa, 0x8e, 0xe3, 0x12, 0xb4, 0xa9};
     chr(system_id(), R, {mac[0], mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]});  // 0x0014
   }
-  chr(pnp_id(), R, {0x01, 0x57, 0x01, 0x04, 0x00, 0x00, 0x01});  // 0x0016
+  chr(pnp_id(), R, {0x01, 0x57, 0x01, static_cast<std::uint8_t>(opts_.pnp_product),  // 0x0016
+                    static_cast<std::uint8_t>(opts_.pnp_product >> 8), 0x00, 0x01});
   db.add_primary_service(firmware_service());                   // 0x0017
   chr(firmware_control(), W | N);                       // 0x0019
   db.add_cccd();                                                 // 0x001a
@@ -146,12 +163,16 @@ void virtual_band::build_database() {
     if (v[0] != 0) ++stats_.vibrations;
     return 0;
   });
-  db.add_primary_service(heart_rate_service());                  // 0x0027
-  chr(uuids::heart_rate_measurement(), N);                         // 0x0029
-  db.add_cccd();                                                 // 0x002a
-  chr(heart_rate_control_point(), R | W, {}, {},          // 0x002c
-      [this](bytes_view v) { return on_hr_control(v); });
-  db.add_primary_service(miband_service());                      // 0x002d
+  if (opts_.heart_rate_service) {  // the HRX has none (fact sheet §18)
+    db.add_primary_service(heart_rate_service());                // 0x0027
+    chr(uuids::heart_rate_measurement(), N);                     // 0x0029
+    db.add_cccd();                                               // 0x002a
+    chr(heart_rate_control_point(), R | W, {}, {},               // 0x002c
+        [this](bytes_view v) { return on_hr_control(v); });
+  }
+  // Without 180D the handles after it stay where they are: a gap is legal
+  // (Vol 3 Part F §3.2.2), and clients find everything by UUID (§3.3).
+  db.add_primary_service(miband_service(), 0x002d);              // 0x002d
   chr(uuids::current_time(), R | W | N, {},                 // 0x002f
       [this](std::vector<std::uint8_t>& v) -> gatt::att_status {
         const frame f = encode_current_time(make_current_time(std::chrono::system_clock::now() + time_offset_,
@@ -219,6 +240,7 @@ void virtual_band::build_database() {
 }
 
 bool virtual_band::serve(seqpacket_socket socket) {
+  if (strap_) return strap_->serve(std::move(socket));
   if (session_) {
     error_code ignored;
     socket.close(ignored);
@@ -306,6 +328,7 @@ void virtual_band::notify(std::uint16_t handle, bytes_view value) {
 }
 
 void virtual_band::drop_link() {
+  if (strap_) return strap_->drop_link();
   if (session_) session_->bearer().close();
 }
 
@@ -330,9 +353,13 @@ void virtual_band::press_button() {
 // ---- auth (§4, §19.2) ----
 
 gatt::att_status virtual_band::on_auth_write(bytes_view v) {
+  stats_.auth_writes.emplace_back(v.begin(), v.end());
   auth_request req;
   if (decode_auth_request(v, req)) return 0;  // malformed: ignored (choice)
   const auto gen = generation_;
+  // Replies echo the command byte with its crypt flags: `10 82 01 <r>`,
+  // `10 83 01` (choice: GB masks the byte with 0x0F, so either echo works, §18).
+  const auto cmd = static_cast<std::uint8_t>(req.crypt_flags | req.command);
   auto reply_later = [this, gen](frame f) {
     asio::post(ex_, [this, alive = alive_, gen, f] {
       if (!*alive) return;
@@ -343,6 +370,11 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
     case auth_cmd_bind: {
       auto key = auth_key::from_bytes(req.payload);
       if (!key) return 0;
+      if (!opts_.can_bind) {
+        // Choice: a Mi Band 4 takes only the vendor app's key (§18); it refuses at once.
+        reply_later(make_reply(auth_cmd_bind, status_failure));
+        return 0;
+      }
       if (opts_.tap == tap_behaviour::accept) {
         after(tap_timer_, opts_.tap_delay, [this, k = *key] {
           opts_.key = k;
@@ -355,6 +387,11 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
       return 0;
     }
     case auth_cmd_challenge: {
+      if (req.crypt_flags && opts_.crypt == crypt_answer::ignore) return 0;
+      if (req.crypt_flags && opts_.crypt == crypt_answer::refuse) {
+        reply_later(frame{reply_marker, cmd, status_failure});
+        return 0;
+      }
       std::array<std::uint8_t, 16> r{};
       if (opts_.random) {
         opts_.random(r);
@@ -363,7 +400,9 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
         for (auto& b : r) b = static_cast<std::uint8_t>(rd());
       }
       challenge_ = r;
-      reply_later(make_challenge_reply(r));
+      frame f{reply_marker, cmd, status_success};  // `10 02 01 <r>` (make_challenge_reply) or `10 82 01 <r>`
+      f.append(r);
+      reply_later(f);
       return 0;
     }
     case auth_cmd_answer: {
@@ -373,7 +412,7 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
         authed_ = true;
         unauth_timer_.cancel();
       }
-      reply_later(make_reply(auth_cmd_answer, ok ? status_success : status_failure));
+      reply_later(frame{reply_marker, cmd, ok ? status_success : status_failure});
       return 0;
     }
     default: return 0;
@@ -483,7 +522,7 @@ void virtual_band::sensor_burst() {
   constexpr double burst = 0.65;
   const double rate = sensor_rate_;
   if (sensor_mask_ & sensor_accelerometer) accel_due_ += rate * burst;
-  if (sensor_mask_ & sensor_ppg) ppg_due_ += rate * burst;
+  if ((sensor_mask_ & sensor_ppg) && opts_.ppg) ppg_due_ += rate * burst;  // no optical sensor on the HRX
   double t_accel = sensor_t_, t_ppg = sensor_t_;
   auto send = [&](const sensor_packet& p) {
     frame f;

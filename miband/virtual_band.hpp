@@ -33,6 +33,13 @@ namespace bandwire::miband {
 /// What the simulated user does when asked to tap the band to bind a key.
 enum class tap_behaviour { accept, refuse, none };
 
+/// How a band answers the crypt-flag challenge request `82 <flag> 02 01 00`
+/// (fact sheet §18): a Mi Band 4 accepts it; `refuse` (`10 82 04`) and
+/// `ignore` (no answer) exercise the client's plain `02 <flag>` fallback (§22.16).
+enum class crypt_answer { accept, refuse, ignore };
+
+class virtual_strap;
+
 /// One notification recorded in a capture, replayed by the band.
 struct recorded_notification {
   double t = 0;                       ///< seconds since the first recorded one
@@ -78,6 +85,16 @@ struct sim_options {
   std::optional<std::size_t> history_skip_packet;
   /// `06` setting ids this band answers `10 06 06` to (firmwares differ, §22.13).
   std::vector<std::uint16_t> unsupported_settings;
+  // ---- the Huami siblings and straps (fact sheet §18; set by
+  // miband/virtual_models.hpp apply_model(), the defaults are the Mi Band 2's) ----
+  std::string device_name = "MI Band 2";  ///< 2A00 (§10)
+  std::uint16_t pnp_product = 0x0004;     ///< 2A50 product id (§10: Huami 0x0157, product 0x0004)
+  bool heart_rate_service = true;         ///< 180D present (not on the HRX)
+  bool ppg = true;                        ///< an optical sensor behind the raw stream (not on the HRX)
+  bool can_bind = true;                   ///< accepts `01 <flag> <key>` (not the Mi Band 4, §18)
+  crypt_answer crypt = crypt_answer::accept;
+  /// A standard heart-rate strap instead of a band (miband/virtual_strap.hpp).
+  bool strap = false;
 };
 
 class virtual_band {
@@ -89,15 +106,18 @@ class virtual_band {
 
   /// Serves a connection. False (socket closed) when one is already served.
   bool serve(seqpacket_socket socket);
-  bool connected() const noexcept { return session_ != nullptr; }
+  bool connected() const noexcept;
   /// Drops the current link (for reconnect tests).
   void drop_link();
+  /// The strap this device is when sim_options::strap (else null): every
+  /// connection goes to it.
+  virtual_strap* strap() noexcept { return strap_.get(); }
   /// The user presses the band's button: device event `04` (§15).
   void press_button();
   /// Runs after each connection ends.
   void on_disconnect(std::function<void()> cb) { on_disconnect_ = std::move(cb); }
 
-  const gatt::database& database() const noexcept { return db_; }
+  const gatt::database& database() const noexcept;
   /// The key the band holds now (after a bind).
   const std::optional<auth_key>& key() const noexcept { return opts_.key; }
   bool authenticated() const noexcept { return authed_; }
@@ -118,6 +138,9 @@ class virtual_band {
     std::uint32_t sensor_packets = 0;
     std::uint32_t hr_values = 0;
     std::uint32_t keep_alives = 0;
+    /// Every value written to the auth characteristic, in order (the exact
+    /// bytes a family's auth sends, fact sheet §4.1, §18).
+    std::vector<std::vector<std::uint8_t>> auth_writes;
   };
   const counters& stats() const noexcept { return stats_; }
 
@@ -164,6 +187,7 @@ class virtual_band {
   history_server history_;
   virtual_settings settings_;
   std::unique_ptr<gatt::server_session> session_;
+  std::unique_ptr<virtual_strap> strap_;
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
   counters stats_;

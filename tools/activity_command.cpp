@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "miband/history_sync.hpp"
+#include "miband/virtual_models.hpp"
 #include "tools/await.hpp"
 #include "tools/band_session.hpp"
 #include "tools/commands.hpp"
@@ -149,7 +150,7 @@ std::string make_plan(const args& a, activity_plan& p) {
   if (auto e = number("--sim-history-minutes", p.sim_minutes, 0); !e.empty()) return e;
   if (auto e = number("--sim-round-limit", p.sim_limit, 1); !e.empty()) return e;
   if (auto e = number("--sim-drop-after-pdus", p.sim_drop, 1); !e.empty()) return e;
-  if ((p.sim_end || p.sim_minutes || p.sim_limit || p.sim_drop) && a.get("--device").value_or("") != "sim")
+  if ((p.sim_end || p.sim_minutes || p.sim_limit || p.sim_drop) && !miband::is_sim_device(a.get("--device").value_or("")))
     return "--sim-history-* and --sim-drop-after-pdus work only with --device sim";
   return {};
 }

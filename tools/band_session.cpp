@@ -6,6 +6,7 @@
 #include "gatt/error.hpp"
 #include "miband/error.hpp"
 #include "miband/uuids.hpp"
+#include "miband/virtual_models.hpp"
 #include "tools/await.hpp"
 #include "tools/commands.hpp"
 #include "tools/option_set.hpp"
@@ -16,14 +17,18 @@ using namespace std::chrono_literals;
 
 void declare_band_options(option_set& o) {
   o.group("DEVICE OPTIONS (every band command)");
-  declare_target_options(o, "sim (an in-process virtual Mi Band 2), unix:/path (a band\n"
-                            "served by `bandwire sim --listen unix:/path`), or the band's\n"
-                            "address AA:BB:CC:DD:EE:FF (random address type by default)");
+  declare_target_options(o, "sim (an in-process virtual Mi Band 2), sim:MODEL (a virtual\n"
+                            "mb2, mb3, mb4, hrx or hrs: Mi Band 2/3/4, HRX, or a standard\n"
+                            "heart-rate strap), unix:/path (a band served by `bandwire sim\n"
+                            "--listen unix:/path`), or the address AA:BB:CC:DD:EE:FF (random\n"
+                            "address type by default; a Mi Band 4 needs --addr-type public).\n"
+                            "The family is told from the device's database and name");
   o.value("--state-dir", "DIR", "keys and GATT cache (default $XDG_STATE_HOME/bandwire,\n"
                                 "else ~/.local/state/bandwire)")
       .value("--key-file", "FILE", "the band's key, 32 hex digits (else $BANDWIRE_KEY, else the\n"
                                    "key `bandwire pair` stored for this device)")
-      .value("--auth-flag", "0|8", "the auth flag byte: 0 as Mi Fit (default), 8 as Gadgetbridge")
+      .value("--auth-flag", "0|8", "the auth flag byte: 0 as Mi Fit, 8 as Gadgetbridge (default:\n"
+                                   "the family's, 8 on an Amazfit Bip, else 0)")
       .flag("--refresh", "ignore the cached GATT database and rediscover")
       .value("--btsnoop", "FILE", "record the session's ATT traffic as a btsnoop file\n"
                                   "(Wireshark/tshark open it); the bound key is masked")
@@ -58,8 +63,9 @@ int band_session::configure(const char* command) {
       return exit_usage;
     }
     opts_.auth.auth_flag = static_cast<std::uint8_t>(*v);
+    opts_.auth_flag_fixed = true;
   }
-  const bool sim = opts_.transport.device == "sim";
+  const bool sim = miband::is_sim_device(opts_.transport.device);
   if (auto sp = a.get("--speed")) {
     double v = 0;
     try {
@@ -120,7 +126,12 @@ int band_session::fail(const std::string& what, const error_code& ec) {
     why += ". bandwire does not re-bind on its own: run `bandwire pair --device " + device +
            " --force` to bind a new key (you will tap the band)";
   else if (ec == gatt::errc::not_in_cache)
-    why += " (is this a Mi Band 2? try --refresh)";
+    why += " (is this a Mi Band or a heart-rate sensor? try --refresh)";
+  else if (ec == miband::errc::bind_not_supported)
+    why = "a " + family() + " takes only the key its vendor app made when it was paired; bandwire "
+          "cannot bind one: give that key with --key-file FILE";
+  else if (ec.category() == miband::errc_category() && ec.value() >= static_cast<int>(miband::errc::heart_rate_service_missing))
+    why += " (this device is a " + family() + ")";
   std::fprintf(stderr, "bandwire: %s failed: %s\n", what.c_str(), why.c_str());
   return exit_failed;
 }
@@ -133,6 +144,13 @@ asio::awaitable<int> band_session::connect(bool authenticate) {
   if (ec == miband::errc::transport_failed) {
     std::fprintf(stderr, "bandwire: %s\n", session->last_message().c_str());
     co_return exit_connect;
+  }
+  if (ec == miband::errc::no_key && session->band() && !session->band()->capabilities().can_bind_key) {
+    std::fprintf(stderr,
+                 "bandwire: no key for %s: a %s takes only the key its vendor app made when it was paired "
+                 "(bandwire cannot bind one); give it with --key-file FILE\n",
+                 device.c_str(), family().c_str());
+    co_return exit_failed;
   }
   if (ec == miband::errc::no_key) {
     std::fprintf(stderr, "bandwire: no key for %s: pair first (bandwire pair --device %s) or give --key-file\n",
@@ -162,6 +180,9 @@ asio::awaitable<int> band_session::pair(bool force) {
       co_return exit_usage;
     }
   }
+  if (const auto& caps = session->band()->capabilities(); !caps.needs_auth() || !caps.can_bind_key)
+    co_return fail("pairing", make_error_code(caps.needs_auth() ? miband::errc::bind_not_supported
+                                                                 : miband::errc::auth_service_missing));
   std::fprintf(stderr, "Tap the band to confirm pairing (waiting up to %lld s)...\n",
                static_cast<long long>(opts_.auth.bind_timeout.count() / 1000));
   error_code ec;
@@ -175,6 +196,11 @@ asio::awaitable<int> band_session::pair(bool force) {
                opts_.show_secrets ? to_hex(key->secret_bytes()).c_str() : miband::masked(*key).c_str(),
                store.key_path(id).c_str());
   co_return exit_ok;
+}
+
+std::string band_session::family() const {
+  if (!session || !session->band()) return "device";
+  return miband::to_string(session->band()->capabilities().family);
 }
 
 int band_session::run(std::function<asio::awaitable<int>()> body) {

@@ -47,6 +47,8 @@ class band_session {
   int fail(const std::string& what, const error_code& ec);
 
   miband::band& band() { return *session->band(); }
+  /// The connected device's family as users read it ("Mi Band 4", "heart-rate sensor").
+  std::string family() const;
   att::bearer& bearer() { return *session->bearer(); }
   miband::virtual_band* sim() { return session ? session->sim() : nullptr; }
 

@@ -35,7 +35,8 @@ std::string main_help() {
     }
   }
   return h + "\n  help        this text\n\n"
-             "Every device command takes --device TARGET: sim (an in-process virtual Mi Band 2),\n"
+             "Every device command takes --device TARGET: sim (an in-process virtual Mi Band 2;\n"
+             "sim:mb3, sim:mb4, sim:hrx, sim:hrs for a Mi Band 3, 4, HRX or a heart-rate strap),\n"
              "unix:/path (an ATT peer on an AF_UNIX SOCK_SEQPACKET socket, e.g. `bandwire sim`),\n"
              "demo (gatt only: an in-process GATT server) or a Bluetooth address\n"
              "(AA:BB:CC:DD:EE:FF). Run `bandwire COMMAND --help` for details.\n";

@@ -23,7 +23,7 @@ constexpr command table[] = {
     {"config", g::mi_band, "band settings from a TOML file: config apply FILE | config show", declare_config,
      run_config},
     {"alarm", g::mi_band, "the band's 10 alarms: alarm list | set SLOT HH:MM | clear SLOT", declare_alarm, run_alarm},
-    {"sim", g::mi_band, "run a virtual Mi Band 2 on a unix socket or a Bluetooth adapter", declare_sim, run_sim},
+    {"sim", g::mi_band, "run a virtual Mi Band 2 (--model: 3, 4, HRX, a strap) on a socket or adapter", declare_sim, run_sim},
 
     {"gatt", g::gatt_and_capture, "explore any GATT server: discover, read, write, listen", declare_gatt, run_gatt},
     {"decode", g::gatt_and_capture, "print every ATT PDU of a btsnoop capture, with Mi Band meanings", declare_decode,

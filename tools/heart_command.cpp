@@ -55,7 +55,11 @@ void declare_heart(option_set& o) {
       .description("One heart-rate measurement (the band needs ~6 s; a failed measurement exits 1),\n"
                    "or with --continuous one value about every 1.25 s until Ctrl-C or S seconds,\n"
                    "keeping the band measuring with a keep-alive every 12 s and reporting when\n"
-                   "values stop.")
+                   "values stop. A standard heart-rate strap (service 0x180D) needs no key: its\n"
+                   "first reading with skin contact is the measurement, and --continuous prints\n"
+                   "every notification with its RR intervals (exact seconds), energy expended\n"
+                   "(kJ) and sensor contact; no command is ever written to its control point.\n"
+                   "A device without 0x180D (Mi Band HRX) fails naming the missing service.")
       .flag("--continuous", "one value about every 1.25 s")
       .value("--duration", "S", "with --continuous: stop after S seconds")
       .value("--measure-timeout", "S", "bounds the one-shot wait (default 15)");

@@ -151,19 +151,39 @@ void print_steps(const miband::realtime_steps& st, bool json) {
   emit(line);
 }
 
+std::string rr_seconds_text(std::uint16_t ticks) {
+  // ticks / 1024 = whole + frac / 1024, and frac / 1024 = frac * 9765625 / 10^10.
+  const unsigned long long frac = static_cast<unsigned long long>(ticks % 1024u) * 9765625ull;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%u.%010llu", static_cast<unsigned>(ticks / 1024u), frac);
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 void print_heart_rate(const miband::heart_rate_measurement& m, bool json) {
-  if (!json) return emit("heart rate " + std::to_string(m.bpm) + " bpm");
+  using contact = miband::sensor_contact;
+  if (!json) {
+    std::string line = "heart rate " + std::to_string(m.bpm) + " bpm";
+    if (m.rr_count()) {
+      line += ", RR";
+      for (std::size_t i = 0; i < m.rr_count(); ++i) line += " " + rr_seconds_text(m.rr_1024ths(i));
+      line += " s";
+    }
+    if (m.energy_expended_kj) line += ", energy " + std::to_string(*m.energy_expended_kj) + " kJ";
+    if (m.contact != contact::not_supported) line += m.contact == contact::detected ? ", contact" : ", no contact";
+    return emit(line);
+  }
   json_object o;
   o.add("kind", "hr").add("time", now_wall()).add("bpm", m.bpm);
   if (m.rr_count()) {
     std::string rr = "[";
-    for (std::size_t i = 0; i < m.rr_count(); ++i) {
-      char buf[24];
-      std::snprintf(buf, sizeof buf, "%s%.4f", i ? "," : "", m.rr_seconds(i));
-      rr += buf;
-    }
+    for (std::size_t i = 0; i < m.rr_count(); ++i) rr += (i ? "," : "") + rr_seconds_text(m.rr_1024ths(i));
     o.add_raw("rr", rr + "]");
   }
+  if (m.energy_expended_kj) o.add("energy_kj", *m.energy_expended_kj);
+  if (m.contact != contact::not_supported) o.add_raw("contact", m.contact == contact::detected ? "true" : "false");
   emit(o.str());
 }
 

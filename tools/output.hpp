@@ -56,6 +56,11 @@ void print_battery(const miband::battery_info& bat, bool json);
 void print_time(const miband::current_time& t, bool json);
 void print_steps(const miband::realtime_steps& st, bool json);
 /// A one-shot or continuous heart rate (RR intervals in JSON).
+/// An RR interval of `ticks` 1/1024 s in seconds, exactly: every such value
+/// has at most 10 decimals ("0.8203125", "1"); no rounding.
+std::string rr_seconds_text(std::uint16_t ticks);
+/// One measurement: bpm, and where the sensor sends them the RR intervals
+/// (exact seconds), the energy expended (kJ) and the sensor contact.
 void print_heart_rate(const miband::heart_rate_measurement& m, bool json);
 /// Heart-rate values stopped coming for `seconds`.
 void print_heart_rate_stall(double seconds, bool json);

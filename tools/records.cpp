@@ -8,7 +8,8 @@ namespace bandwire::tools {
 
 record_writer::record_writer(std::FILE* out, record_format f) : out_(out), format_(f) {
   if (format_ == record_format::csv) {
-    std::fputs("kind,time,mono,t,seq,x,y,z,gx,gy,gz,value,bpm,rr,missing,seconds,event\n", out_);
+    // New columns go at the end: scripts reading columns by position keep working.
+    std::fputs("kind,time,mono,t,seq,x,y,z,gx,gy,gz,value,bpm,rr,missing,seconds,event,energy_kj,contact\n", out_);
     std::fflush(out_);
   }
 }
@@ -45,10 +46,12 @@ void record_writer::write(const record& r) {
       s += ",\"rr\":[";
       for (std::size_t i = 0; i < r.rr.size(); ++i) {
         if (i) s += ",";
-        num(s, r.rr[i], "%.4f");
+        s += rr_seconds_text(r.rr[i]);
       }
       s += "]";
     }
+    if (r.energy_kj >= 0) s += ",\"energy_kj\":" + std::to_string(r.energy_kj);
+    if (r.contact >= 0) s += r.contact ? ",\"contact\":true" : ",\"contact\":false";
     if (r.missing >= 0) s += ",\"missing\":" + std::to_string(r.missing);
     if (r.seconds >= 0) s += ",\"seconds\":", num(s, r.seconds, "%.3f");
     if (!r.event.empty()) s += ",\"event\":" + json_string(r.event);
@@ -77,7 +80,7 @@ void record_writer::write(const record& r) {
     s += ",";
     for (std::size_t i = 0; i < r.rr.size(); ++i) {
       if (i) s += " ";
-      num(s, r.rr[i], "%.4f");
+      s += rr_seconds_text(r.rr[i]);
     }
     s += ",";
     if (r.missing >= 0) s += std::to_string(r.missing);
@@ -85,6 +88,10 @@ void record_writer::write(const record& r) {
     if (r.seconds >= 0) num(s, r.seconds, "%.3f");
     s += ",";
     s += r.event;
+    s += ",";
+    if (r.energy_kj >= 0) s += std::to_string(r.energy_kj);
+    s += ",";
+    if (r.contact >= 0) s += std::to_string(r.contact);
     s += "\n";
   }
   if (std::fwrite(s.data(), 1, s.size(), out_) != s.size() || std::fflush(out_) != 0) failed_ = true;

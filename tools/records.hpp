@@ -3,6 +3,7 @@
 // is documented in the README ("Stream record schema").
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -23,10 +24,12 @@ struct record {
   bool has_value = false;
   int value = 0;                ///< PPG sample
   int bpm = -1;
-  std::vector<double> rr;       ///< RR intervals, s
+  std::vector<std::uint16_t> rr;  ///< RR intervals in 1/1024 s (written as exact seconds)
   int missing = -1;             ///< gap: packets lost
   double seconds = -1;          ///< gap: time without data
   std::string event;            ///< event name
+  int energy_kj = -1;           ///< hr: energy expended since the strap's last reset, kJ; -1 = not sent
+  int contact = -1;             ///< hr: 1 skin contact, 0 none, -1 = the sensor does not tell
 };
 
 class record_writer {

@@ -14,6 +14,8 @@
 
 #include "hci/btsnoop.hpp"
 #include "miband/virtual_band.hpp"
+#include "miband/virtual_models.hpp"
+#include "miband/virtual_strap.hpp"
 #include "miband/state_store.hpp"
 #include "tools/commands.hpp"
 #include "tools/option_set.hpp"
@@ -33,6 +35,7 @@ struct sim_plan {
   std::string path;                          ///< --listen unix:PATH
   std::optional<std::uint16_t> adapter;      ///< --adapter hciN
   double speed = 1, duration = 0;
+  miband::sim_model model = miband::sim_model::mb2;
   miband::sim_options so;
 };
 
@@ -41,6 +44,14 @@ std::string plan_endpoint(const args& a, sim_plan& p) {
   const std::string listen = a.get("--listen").value_or("");
   const std::string adapter = a.get("--adapter").value_or("");
   if (!listen.empty() && !adapter.empty()) return "use either --listen or --adapter";
+  if (auto m = a.get("--model")) {
+    auto model = miband::parse_sim_model(*m);
+    if (!model) return "--model must be one of " + std::string(miband::sim_model_names());
+    // Over the air the band advertises as the Mi Band 2 does (§2.1).
+    if (!adapter.empty() && *model != miband::sim_model::mb2) return "--model other than mb2 works with --listen only";
+    p.model = *model;
+    miband::apply_model(p.model, p.so);
+  }
   if (!adapter.empty()) {
     std::optional<unsigned long> index;
     if (adapter.rfind("hci", 0) == 0) index = parse_number(adapter.substr(3), 255);
@@ -127,8 +138,12 @@ class unix_server {
       return exit_failed;
     }
     acceptor_.emplace(io_, asio::generic::seq_packet_protocol(AF_UNIX, 0), lfd);
-    std::fprintf(stderr, "bandwire sim: virtual Mi Band 2 %s listening on unix:%s%s\n", p.so.address.c_str(),
-                 p.path.c_str(), p.so.key ? " (already paired)" : " (new band: pair it first)");
+    const char* state = p.model == miband::sim_model::hrs ? " (no pairing needed)"
+                        : p.so.key                        ? " (already paired)"
+                        : p.so.can_bind                   ? " (new band: pair it first)"
+                                                          : " (holds a key nobody knows: give one with --key-file)";
+    std::fprintf(stderr, "bandwire sim: virtual %s %s listening on unix:%s%s\n", miband::describe(p.model),
+                 p.so.address.c_str(), p.path.c_str(), state);
     accept_next();
     return -1;
   }
@@ -172,8 +187,12 @@ int serve(const sim_plan& p) {
   }
   band.on_disconnect([&] {
     const auto& st = band.stats();
-    std::fprintf(stderr, "bandwire sim: link closed (connections %u, sensor packets %u, heart rate values %u)\n",
-                 st.connections, st.sensor_packets, st.hr_values);
+    if (const auto* strap = band.strap())
+      std::fprintf(stderr, "bandwire sim: link closed (connections %u, heart rate notifications %u, control point writes %zu)\n",
+                   strap->stats().connections, strap->stats().notifications, strap->stats().control_writes.size());
+    else
+      std::fprintf(stderr, "bandwire sim: link closed (connections %u, sensor packets %u, heart rate values %u)\n",
+                   st.connections, st.sensor_packets, st.hr_values);
     if (over_the_air) over_the_air->link_closed();
   });
   // Each setting or alarm written to the band, as the band took or refused it.
@@ -200,8 +219,13 @@ void declare_sim(option_set& o) {
       .description("Runs a virtual Mi Band 2: the real band's GATT database (handle for handle), its\n"
                    "auth, heart-rate timings and raw sensor streaming, with realistic signals. Any\n"
                    "bandwire command (or any ATT client) connects to it with --device unix:/path,\n"
-                   "one connection after another, until Ctrl-C, SIGTERM or --duration.")
+                   "one connection after another, until Ctrl-C, SIGTERM or --duration. --model serves\n"
+                   "another family's virtual device instead (unix sockets only).")
       .value("--listen", "unix:/path", "where to serve (a SOCK_SEQPACKET socket; replaced if stale)")
+      .value("--model", "M", "the device: mb2 (default), mb3 (Mi Band 3), mb4 (Mi Band 4:\n"
+                             "crypt-flag auth, no key bind, public address; give its key\n"
+                             "with --key-file), hrx (Mi Band HRX: no heart-rate service),\n"
+                             "hrs (a standard heart-rate strap sending RR intervals)")
       .value("--adapter", "hciN", "serve over this Bluetooth adapter as the real band does:\n"
                                   "LE only, a static random address, the band's advertising\n"
                                   "data and scan response (\"MI Band 2\"), connectable, and\n"

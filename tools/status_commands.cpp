@@ -38,7 +38,8 @@ asio::awaitable<int> read_time(band_session& s, miband::band& b, bool set) {
 void declare_info(option_set& o) {
   o.usage("info --device TARGET [options]")
       .description("Device information (serial, hardware and software revision, system and PnP\n"
-                   "id), battery and the band's clock.");
+                   "id), battery and the band's clock; the device's family as bandwire tells it.\n"
+                   "A heart-rate strap has no Mi Band battery or clock: those are left out.");
   declare_band_options(o);
 }
 
@@ -48,6 +49,15 @@ int run_info(const args& a) {
         co_await await_value<miband::device_information>([&](auto d) { b.read_device_information(std::move(d)); });
     if (ec) co_return s.fail("reading device information", ec);
     print_device_information(info, s.json);
+    if (s.json)
+      emit(json_object()
+               .add("kind", "device")
+               .add("family", miband::to_string(b.capabilities().family))
+               .add("name", b.device_name())
+               .str());
+    else
+      emit("family:    " + s.family() + (b.device_name().empty() ? "" : " (\"" + b.device_name() + "\")"));
+    if (!b.capabilities().miband_service) co_return exit_ok;  // battery and clock live in FEE0 (§1)
     if (int rc = co_await read_battery(s, b); rc != exit_ok) co_return rc;
     co_return co_await read_time(s, b, false);
   });

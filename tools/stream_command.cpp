@@ -86,7 +86,10 @@ class record_sink {
       w_.write(r);
     } else if (e.what == kind::heart_rate) {
       r.kind = "hr", r.bpm = e.hr->bpm;
-      for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_seconds(i));
+      for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_1024ths(i));
+      if (e.hr->energy_expended_kj) r.energy_kj = *e.hr->energy_expended_kj;
+      if (e.hr->contact != miband::sensor_contact::not_supported)
+        r.contact = e.hr->contact == miband::sensor_contact::detected ? 1 : 0;
       w_.write(r);
     } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
       accel(e.sensor->packet, r, e.wall);
@@ -121,6 +124,24 @@ class record_sink {
   sample_clock accel_, ppg_;
 };
 
+// Leaves out what the device cannot send, saying which service is missing;
+// false when nothing is left to stream.
+bool fit_to_device(miband::stream_options& so, const miband::device_capabilities& c, const std::string& family) {
+  if (!c.raw_sensor && (so.accelerometer || so.ppg)) {
+    std::fprintf(stderr, "bandwire stream: a %s has no raw sensors (Mi Band service FEE0 00000001/00000002): "
+                         "no accelerometer or PPG records\n", family.c_str());
+    so.accelerometer = so.ppg = false;
+  }
+  if (!c.heart_rate && (so.heart_rate || so.ppg)) {
+    std::fprintf(stderr, "bandwire stream: a %s has no Heart Rate service (0x180D): no heart-rate or PPG records\n",
+                 family.c_str());
+    so.heart_rate = so.ppg = false;
+  }
+  if (so.accelerometer || so.ppg || so.heart_rate) return true;
+  std::fprintf(stderr, "bandwire stream: nothing left to stream from this %s\n", family.c_str());
+  return false;
+}
+
 void print_counters(miband::session& sess) {
   const auto packets = static_cast<unsigned long long>(sess.packets_delivered());
   if (!sess.band()) {
@@ -137,9 +158,10 @@ void print_counters(miband::session& sess) {
 // Streams until Ctrl-C/SIGTERM, --duration, or the output failing (a closed
 // pipe); a lost link is reconnected by the session (re-authenticated,
 // streams re-armed, a `gap` record) unless --no-reconnect.
-asio::awaitable<int> stream_records(band_session& s, record_writer& w, const stream_plan& p) {
+asio::awaitable<int> stream_records(band_session& s, record_writer& w, stream_plan p) {
   if (int c = co_await s.connect(true); c >= 0) co_return c;
   auto& sess = *s.session;
+  if (!fit_to_device(p.so, sess.band()->capabilities(), s.family())) co_return exit_failed;
   sess.band()->counts_per_g = p.counts_per_g;
   stop_wait until(s.io, p.duration);
   std::optional<error_code> ended;  // the stream ended by itself
@@ -181,7 +203,10 @@ void declare_stream(option_set& o) {
   o.usage("stream --device TARGET [options]")
       .description("Streams the band's raw accelerometer, raw PPG and heart rate as one record per\n"
                    "sample (schema and units in the README), until Ctrl-C, SIGTERM or --duration.\n"
-                   "The band's sensors and heart-rate measurement are stopped before exit.")
+                   "The band's sensors and heart-rate measurement are stopped before exit. What the\n"
+                   "device cannot send is left out with a note: a heart-rate strap (no Mi Band auth\n"
+                   "needed) streams heart rate with RR intervals, energy and contact; a Mi Band HRX\n"
+                   "streams the accelerometer only.")
       .value("--format", "jsonl|csv", "record format (default jsonl)")
       .value("--output", "FILE", "write records to FILE instead of stdout (flushed per record)")
       .value("--duration", "S", "stop after S seconds")

@@ -256,6 +256,70 @@ TEST_CASE("auth: crypt flags (Mi Band 4 style, fact sheet §18)") {
   CHECK(b.state() == auth_state::failed);
 }
 
+TEST_CASE("auth: crypt flags with the plain fallback of fact sheet §22.16") {
+  auth_options o;
+  o.crypt_flags = crypt_flags_mb4;
+  o.plain_fallback = true;
+  SUBCASE("the crypt-flag request accepted: no fallback") {
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.feed(std::string("10 82 01 ") + a1_random).expect_write(std::string("83 00 ") + a1_answer, reply_t);
+    s.feed("10 83 01").expect_done({});
+    CHECK_FALSE(a.fell_back());
+    CHECK(a.crypt_flags() == 0x80);
+  }
+  SUBCASE("refused (10 82 04): plain 02 00, then 03 00 without crypt flags") {
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.feed("10 82 04").expect_write("02 00", reply_t);
+    CHECK(a.fell_back());
+    CHECK(a.crypt_flags() == 0x00);
+    s.feed(std::string("10 02 01 ") + a1_random).expect_write(std::string("03 00 ") + a1_answer, reply_t);
+    s.feed("10 03 01").expect_done({});
+    CHECK(a.state() == auth_state::authenticated);
+  }
+  SUBCASE("no answer: plain 02 00 after the deadline") {
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.time_out().expect_write("02 00", reply_t);
+    s.feed(std::string("10 02 01 ") + a1_random).expect_write(std::string("03 00 ") + a1_answer, reply_t);
+    s.feed("10 03 01").expect_done({});
+  }
+  SUBCASE("only one fallback: a refused plain request ends the run") {
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.feed("10 82 04").expect_write("02 00", reply_t);
+    s.feed("10 02 04").expect_done(errc::challenge_refused);
+    CHECK(a.band_status() == 0x04);
+  }
+  SUBCASE("a rejected answer after the fallback is a rejection, never a bind") {
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.time_out().expect_write("02 00", reply_t);
+    s.feed(std::string("10 02 01 ") + a1_random).expect_write(std::string("03 00 ") + a1_answer, reply_t);
+    s.feed("10 03 04").expect_done(errc::key_rejected);
+  }
+  SUBCASE("without plain_fallback a refusal ends the run") {
+    o.plain_fallback = false;
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("82 00 02 01 00", reply_t);
+    s.feed("10 82 04").expect_done(errc::challenge_refused);
+  }
+  SUBCASE("the fallback needs crypt flags: a plain refusal on a Mi Band 2 is final") {
+    o.crypt_flags = crypt_flags_none;
+    authenticator a(key_of(a1_key), o);
+    script s(a);
+    s.start().expect_write("02 00", reply_t);
+    s.feed("10 02 04").expect_done(errc::challenge_refused);
+  }
+}
+
 TEST_CASE("auth: band-side frames for the virtual band") {
   auth_request r;
   auto bind = hx(std::string("01 00 ") + a1_key);

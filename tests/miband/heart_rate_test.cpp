@@ -76,6 +76,42 @@ TEST_CASE("heart rate: a standard strap with u16 value, contact, energy and RR i
   CHECK(m.rr_count() == 0);
 }
 
+TEST_CASE("heart rate: any number of RR intervals, energy and contact, exact values in 1/1024 s") {
+  // A full 20-byte notification: flags 1e (contact detected+supported,
+  // energy, RR), 67 bpm, energy 0x0190 = 400 kJ, eight RR intervals.
+  auto full = hx("1e 43 90 01 00 04 01 04 ff 03 80 03 81 03 00 02 01 00 ff ff");
+  heart_rate_measurement m;
+  REQUIRE_FALSE(decode_heart_rate_measurement(full, m));
+  CHECK(m.bpm == 67);
+  CHECK_FALSE(m.value_is_u16);
+  CHECK(m.contact == sensor_contact::detected);
+  REQUIRE(m.energy_expended_kj);
+  CHECK(*m.energy_expended_kj == 400);
+  REQUIRE(m.rr_count() == 8);
+  const std::uint16_t want[] = {1024, 1025, 1023, 896, 897, 512, 1, 65535};
+  for (std::size_t i = 0; i < 8; ++i) {
+    CAPTURE(i);
+    CHECK(m.rr_1024ths(i) == want[i]);
+    CHECK(m.rr_seconds(i) == want[i] / 1024.0);  // exact: a dyadic fraction
+  }
+  // Longer than one ATT_MTU-23 notification (a larger MTU allows it): still all of them.
+  auto many = hx("10 48 00 03 00 03 00 03 00 03 00 03 00 03 00 03 00 03 00 03 00 03 00 03");
+  REQUIRE_FALSE(decode_heart_rate_measurement(many, m));
+  CHECK(m.rr_count() == 11);
+  CHECK(m.rr_1024ths(10) == 768);
+  CHECK(m.rr_seconds(10) == 0.75);
+  // Energy without RR, u16 value: 01 (u16) | 08 (energy).
+  auto energy = hx("09 3c 00 ff ff");
+  REQUIRE_FALSE(decode_heart_rate_measurement(energy, m));
+  CHECK(m.bpm == 60);
+  CHECK(*m.energy_expended_kj == 65535);
+  CHECK(m.rr_count() == 0);
+  CHECK_FALSE(m.rr_present);
+  // Energy announced but cut short; an RR cut in half.
+  CHECK(decode_heart_rate_measurement(hx("08 48 01"), m) == errc::malformed_value);
+  CHECK(decode_heart_rate_measurement(hx("18 48 01 00 00"), m) == errc::malformed_value);
+}
+
 TEST_CASE("heart rate: malformed 2A37 values") {
   heart_rate_measurement m;
   for (const char* bad : {"", "00", "01 48", "08 48 01", "10 48 00", "18 48 01 00 00", "00 48 00", "01 48 00 00"}) {

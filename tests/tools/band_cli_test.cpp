@@ -110,8 +110,9 @@ TEST_CASE("cli: stream --format csv has the fixed header and the documented colu
   REQUIRE(r.status == 0);
   auto ls = lines(r.out);
   REQUIRE(ls.size() > 10);
-  CHECK(ls[0] == "kind,time,mono,t,seq,x,y,z,gx,gy,gz,value,bpm,rr,missing,seconds,event");
-  for (std::size_t i = 1; i < ls.size(); ++i) CHECK(std::count(ls[i].begin(), ls[i].end(), ',') == 16);
+  // Columns added later go at the end (energy_kj, contact: issue 9 §2).
+  CHECK(ls[0] == "kind,time,mono,t,seq,x,y,z,gx,gy,gz,value,bpm,rr,missing,seconds,event,energy_kj,contact");
+  for (std::size_t i = 1; i < ls.size(); ++i) CHECK(std::count(ls[i].begin(), ls[i].end(), ',') == 18);
   std::system(("rm -rf " + state).c_str());
 }
 
