@@ -52,5 +52,7 @@ void declare_heart(option_set& o);  // tools/heart_command.cpp
 int run_heart(const args& a);
 void declare_activity(option_set& o);  // tools/activity_command.cpp
 int run_activity(const args& a);
+void declare_record(option_set& o);  // tools/record_command.cpp
+int run_record(const args& a);
 
 }  // namespace bandwire::tools
