@@ -152,6 +152,9 @@ error_code rotating_writer::recover(std::string& message) {
       if (o_.format == file_format::csv && line.size() + 1 == header.size() && header.substr(0, line.size()) == line)
         continue;
       n = parse_counter(line, o_.format);
+      // A CSV line of ours has the header's columns (a foreign "1,2" would parse).
+      if (o_.format == file_format::csv && std::count(line.begin(), line.end(), ',') != std::count(header.begin(), header.end(), ','))
+        n.reset();
       if (!n) {
         message = path + " does not hold " + kind_file_name(o_.kind) + " records: its last line is not one of ours";
         return error_code(EINVAL, boost::system::system_category());
