@@ -181,10 +181,14 @@ supervisor::step supervisor::history_step(std::uint64_t gen) {
                  f.history_error = ec;
                  on_feed_(f);
                  if (!*alive || !live(gen)) return;
-                 history_due_ = false;
-                 // A failed fetch with the link up is reported and retried at
-                 // the next interval; the live feeds go on.
-                 if (ec && session_.connected()) last_error_ = "history sync: " + ec.message();
+                 // A failed fetch with the link up is reported and tried
+                 // again a minute later (or at the next connect); the live
+                 // feeds go on meanwhile.
+                 history_due_ = ec.failed();
+                 if (ec && session_.connected()) {
+                   last_error_ = "history sync: " + ec.message();
+                   arm_history(std::min<chr::seconds>(o_.history_every, chr::seconds(60)));
+                 }
                  set_state(link_state::setting_up);
                  next(session_.connected() ? error_code() : ec);
                });
@@ -320,9 +324,9 @@ void supervisor::arm_battery() {
   });
 }
 
-void supervisor::arm_history() {
+void supervisor::arm_history(chr::seconds after) {
   if (!sync_) return;
-  history_timer_.expires_after(o_.history_every);
+  history_timer_.expires_after(after.count() > 0 ? after : o_.history_every);
   history_timer_.async_wait([this, alive = alive_](error_code e) {
     if (e || !*alive || stopping_) return;
     history_due_ = true;
