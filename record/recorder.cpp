@@ -127,7 +127,8 @@ struct recorder::band {
         if (f.steps->calories_kcal) r.calories = *f.steps->calories_kcal;
         return write(r);
       case feed_event::kind::device_event:
-        r.kind = record_kind::events, r.event = miband::to_string(f.event->code);
+        // An event code of no known meaning (fact sheet §15) is kept, by number.
+        r.kind = record_kind::events, r.event = miband::to_string(f.event->code) ? miband::to_string(f.event->code) : "unknown";
         r.code = static_cast<int>(f.event->code);
         return write(r);
       case feed_event::kind::battery:

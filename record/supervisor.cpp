@@ -37,12 +37,19 @@ supervisor::supervisor(asio::io_context& io, const scaled_clock& clock, miband::
       battery_timer_(io.get_executor(), clock),
       history_timer_(io.get_executor(), clock) {
   if (o_.history && o_.history_every.count() > 0) sync_ = std::make_unique<miband::history_sync>(session_);
+  // The adapter is free for the next band's attempt once this link is
+  // established (the controller initiates one connection at a time, Core
+  // Vol 6 Part B §4.5); authentication runs on the open link.
+  link_reg_ = session_.on_link_event([this](const miband::link_event& e) {
+    if (e.what == miband::link_event::kind::connected) turn_.reset();
+  });
 }
 
 supervisor::~supervisor() {
   *alive_ = false;
   stopping_ = true;
   sync_.reset();
+  link_reg_.reset();
   close_reg_.reset();
   waiter_.reset();
   turn_.reset();

@@ -1,8 +1,8 @@
 // One band, kept recording: a miband::session connected, authenticated and
 // set up with the live feeds asked for, whatever happens to the link.
 //
-// On every connect (a turn of the adapter_queue, given back once connected
-// and authenticated, or failed): the band's clock is set from this host's,
+// On every connect (a turn of the adapter_queue, given back once the link
+// is established, or the attempt failed): the band's clock is set from this host's,
 // a due history sync runs, steps and events are subscribed, the stream
 // (raw accelerometer, PPG, heart rate; fact sheet §5, §6) is started, and
 // a due battery read is made. A lost link, a failed connect or a failed
@@ -162,7 +162,7 @@ class supervisor {
   bool stream_active_ = false, battery_due_ = false, history_due_ = false, stopping_ = false;
   std::shared_ptr<void> waiter_;
   adapter_queue::turn turn_;
-  registration close_reg_;
+  registration close_reg_, link_reg_;
   timer backoff_, battery_timer_, history_timer_;
   pending_ops ops_;
   std::vector<std::shared_ptr<op<>>> stop_ops_;

@@ -56,11 +56,14 @@ class relay_band {
   filter_fn filter;
   std::size_t links = 0;
 
-  /// Sends a PDU to the client on the current link (false: no link).
+  /// Sends a PDU to the client on the current link; false when there is
+  /// no link or the socket is full (run the loop, then try again).
   bool inject(const std::vector<std::uint8_t>& pdu) {
     if (!link_) return false;
-    error_code ec;
+    error_code ec, ignored;
+    link_->client.non_blocking(true, ignored);
     link_->client.send(asio::buffer(pdu), 0, ec);
+    link_->client.non_blocking(false, ignored);
     return !ec;
   }
   /// Closes the current link on both sides.
