@@ -277,6 +277,7 @@ void recorder::retire(std::unique_ptr<band> b, unique_function<void()> after) {
   raw->sup->stop([this, raw, after = std::move(after), alive = alive_](error_code) mutable {
     if (!*alive) return;
     raw->close_files();
+    if (on_stopped) on_stopped(status_of(*raw, false));
     std::erase_if(retiring_, [raw](const std::unique_ptr<band>& x) { return x.get() == raw; });
     after();
   });
@@ -294,22 +295,24 @@ void recorder::stop(done_fn done) {
   one();
 }
 
+band_status recorder::status_of(band& b, bool sample_rate) {
+  const double now = clock_.mono();
+  band_status s;
+  s.alias = b.cfg.alias;
+  s.link = b.sup->status();
+  s.records = b.records;
+  for (auto& [k, w] : b.writers) s.dropped += w->dropped();
+  s.file_error = b.file_error;
+  if (b.rate_mono >= 0 && now > b.rate_mono)
+    s.records_per_second = static_cast<double>(b.records - b.rate_records) / (now - b.rate_mono);
+  if (sample_rate) b.rate_mono = now, b.rate_records = b.records;
+  s.streaming = s.link.state == link_state::running && (b.cfg.accel || b.cfg.ppg || b.cfg.heart_rate);
+  return s;
+}
+
 std::vector<band_status> recorder::status(bool sample_rate) {
   std::vector<band_status> out;
-  const double now = clock_.mono();
-  for (auto& [alias, b] : bands_) {
-    band_status s;
-    s.alias = alias;
-    s.link = b->sup->status();
-    s.records = b->records;
-    for (auto& [k, w] : b->writers) s.dropped += w->dropped();
-    s.file_error = b->file_error;
-    if (b->rate_mono >= 0 && now > b->rate_mono)
-      s.records_per_second = static_cast<double>(b->records - b->rate_records) / (now - b->rate_mono);
-    if (sample_rate) b->rate_mono = now, b->rate_records = b->records;
-    s.streaming = s.link.state == link_state::running && (b->cfg.accel || b->cfg.ppg || b->cfg.heart_rate);
-    out.push_back(std::move(s));
-  }
+  for (auto& [alias, b] : bands_) out.push_back(status_of(*b, sample_rate));
   return out;
 }
 

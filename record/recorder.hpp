@@ -81,6 +81,9 @@ class recorder {
   std::vector<band_status> status(bool sample_rate = true);
   /// A band's state changed (status lines on change).
   std::function<void(const std::string& alias)> on_change;
+  /// A band was stopped (removed or changed by a reload, or stop()): its
+  /// last status, once its files are closed.
+  std::function<void(const band_status&)> on_stopped;
 
   /// For tests: a band's supervisor and session (null when unknown).
   supervisor* band_supervisor(const std::string& alias);
@@ -90,6 +93,7 @@ class recorder {
   struct band;
   std::unique_ptr<band> make_band(const recorder_config& c, const band_config& b, std::string& problem);
   void retire(std::unique_ptr<band> b, unique_function<void()> after);
+  band_status status_of(band& b, bool sample_rate);
 
   asio::io_context& io_;
   const scaled_clock& clock_;

@@ -41,10 +41,7 @@ void stop_all(record_run& r) {
   r.signals.cancel();
   r.status_timer.cancel();
   r.duration_timer.cancel();
-  r.rec->stop([&r](error_code) {
-    print_status(r);
-    r.io.stop();
-  });
+  r.rec->stop([&r](error_code) { r.io.stop(); });
 }
 
 void reload(record_run& r) {
@@ -98,10 +95,13 @@ int plan(const args& a, record_run& r, double& duration) {
   else return exit_usage;
   if (auto sp = a.get("--speed")) {
     auto v = parse_seconds(*sp, 10000);
-    bool all_sim = true;
-    for (const auto& b : r.config.bands) all_sim = all_sim && b.device == "sim";
-    if (!v || !all_sim) {
-      std::fprintf(stderr, "bandwire record: --speed takes a number and works only when every band is sim\n");
+    // Band time for virtual bands only: a real band keeps real time.
+    bool all_virtual = true;
+    for (const auto& b : r.config.bands)
+      all_virtual = all_virtual && (b.device == "sim" || b.device.rfind("unix:", 0) == 0);
+    if (!v || !all_virtual) {
+      std::fprintf(stderr, "bandwire record: --speed takes a number and works only when every band is sim or "
+                           "unix:\n");
       return exit_usage;
     }
     r.clock = scaled_clock(*v);
@@ -123,7 +123,8 @@ void declare_record(option_set& o) {
                    "line per band goes to stderr on each change and every status_seconds.")
       .value("--config", "FILE", "the recorder's config (TOML)")
       .value("--duration", "S", "stop after S seconds")
-      .value("--speed", "N", "when every band is sim: run all timings N times faster");
+      .value("--speed", "N", "when every band is sim or unix: (a `bandwire sim --speed N`):\n"
+                             "run all protocol timings N times faster");
 }
 
 int run_record(const args& a) {
@@ -133,6 +134,9 @@ int run_record(const args& a) {
   r.rec = std::make_unique<record::recorder>(r.io, r.clock);
   r.rec->on_change = [&r](const std::string& alias) {
     if (!r.stopping) print_status(r, alias);
+  };
+  r.rec->on_stopped = [](const record::band_status& s) {
+    std::fprintf(stderr, "bandwire record: %s\n", format_status(s).c_str());
   };
   const auto problems = r.rec->apply(r.config);
   for (const auto& p : problems) std::fprintf(stderr, "bandwire record: band %s\n", p.c_str());
