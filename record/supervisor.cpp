@@ -234,7 +234,10 @@ void supervisor::on_stream_event(const miband::stream_event& e) {
   // The session's gap for a stream ended while the link was down carries
   // no count: the supervisor reports that outage itself when it resumes.
   if (e.what == miband::stream_event::kind::gap && e.gap_missing == 0) return;
-  if (e.what != miband::stream_event::kind::stall) last_data_mono_ = e.mono;
+  // The band's watchdog (5 s) fires before the first heart rate of a stream
+  // (about 6.6 s, fact sheet §5.3): values that never started did not stall.
+  if (e.what == miband::stream_event::kind::stall && stream_data_mono_ < stream_started_mono_) return;
+  if (e.what != miband::stream_event::kind::stall) last_data_mono_ = stream_data_mono_ = e.mono;
   feed_event f;
   f.what = feed_event::kind::stream;
   f.wall = e.wall, f.mono = e.mono;
@@ -245,6 +248,7 @@ void supervisor::on_stream_event(const miband::stream_event& e) {
 supervisor::step supervisor::stream_step(std::uint64_t gen) {
   return [this, gen](done_fn next) {
     stream_active_ = true;
+    stream_started_mono_ = clock_.mono();
     session_.stream(
         o_.stream, [this](const miband::stream_event& e) { on_stream_event(e); },
         [this, gen, alive = alive_](error_code ec) {

@@ -157,6 +157,7 @@ class supervisor {
   std::uint64_t gen_ = 0;  // bumps per link attempt and loss: stale callbacks see it
   unsigned attempt_ = 0;
   double reconnect_at_ = 0, lost_mono_ = -1, last_data_mono_ = -1, link_up_mono_ = 0;
+  double stream_started_mono_ = 0, stream_data_mono_ = -1;
   std::string last_error_;
   std::uint64_t connects_ = 0, losses_ = 0, syncs_ = 0;
   bool stream_active_ = false, battery_due_ = false, history_due_ = false, stopping_ = false;

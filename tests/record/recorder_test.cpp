@@ -175,3 +175,28 @@ TEST_CASE("record adapter: attempts take turns per adapter; each connect sets th
   CHECK(time_writes["c"] == 1);
   r.stop();
 }
+
+TEST_CASE("record stall: none before a stream's first value; reported when values stop on a live link") {
+  rig r;
+  auto& b = r.add_band("a", true, 1);
+  b.accel = b.ppg = b.steps = b.events = false;
+  b.battery_every = 0min;
+  b.history_every = 0min;  // heart rate only: its first value comes ~6.6 s after the start (§5.3)
+  bool mute = false;
+  r.relays["a"]->filter = [&](bool to_band, std::vector<std::uint8_t>& pdu) {
+    const bool hr = !to_band && pdu.size() >= 3 && pdu[0] == 0x1b && pdu[1] == miband::virtual_band::hr_measurement_handle;
+    return hr && mute ? relay_band::verdict::swallow : relay_band::verdict::forward;
+  };
+  r.start();
+  r.vt.run_for(r.io, 60s);
+  CHECK(count_files(r.band_dir("a")).stall_gaps == 0);
+  mute = true;  // the watchdog looks every 5 s: 12 s of silence is seen once or twice
+  r.vt.run_for(r.io, 12s);
+  mute = false;
+  r.vt.run_for(r.io, 10s);
+  r.stop();
+  const auto t = count_files(r.band_dir("a"));
+  CHECK(t.stall_gaps >= 1);
+  CHECK(t.stall_gaps <= 2);
+  CHECK(t.hr > 40);
+}
