@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "tests/record/rig.hpp"
 #include "tests/support/cli_process.hpp"
@@ -152,4 +153,51 @@ TEST_CASE("cli record: usage errors exit 2 with the reason") {
   std::ofstream(cfg) << "output = \"/x\"\n[[band]]\nalias = \"a\"\ndevice = \"AA:BB:CC:DD:EE:FF\"\n";
   p = spawn({exe, "record", "--config", cfg, "--speed", "5"}, d.path + "/err");
   CHECK(wait_exit(p) == 2);  // a real band keeps real time
+}
+
+TEST_CASE("cli: heart --continuous, steps --follow and events reconnect like stream; --no-reconnect exits 1") {
+  const std::string exe = bandwire_exe();
+  temp_dir d;
+  struct cmd { std::vector<std::string> args; const char* record_kind; const char* fails; };
+  for (const auto& c : {cmd{{"heart", "--continuous"}, "\"kind\":\"hr\"", "continuous heart rate failed"},
+                        cmd{{"steps", "--follow"}, "\"kind\":\"steps\"", "following steps failed"},
+                        cmd{{"events"}, "\"kind\":\"event\"", "events failed"}}) {
+    CAPTURE(c.args[0]);
+    auto run = [&](bool reconnect) {
+      std::vector<std::string> a{exe};
+      a.insert(a.end(), c.args.begin(), c.args.end());
+      // The in-process band drops each link after 70 s of band time (1.4 s at --speed 50); steps
+      // come once a band minute (§9), so each link sees one.
+      for (const char* x : {"--device", "sim", "--speed", "50", "--duration", "3.5", "--sim-drop-after", "70", "--json",
+                            "--state-dir"})
+        a.push_back(x);
+      a.push_back(d.path);
+      if (!reconnect) a.push_back("--no-reconnect");
+      const std::string out = d.path + "/out";
+      pid_t p = ::fork();
+      REQUIRE(p >= 0);
+      if (p == 0) {
+        std::freopen(out.c_str(), "w", stdout);
+        std::freopen((d.path + "/err").c_str(), "w", stderr);
+        std::vector<char*> argv;
+        for (auto& s : a) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+      }
+      const int rc = wait_exit(p);
+      return std::make_tuple(rc, slurp(out), slurp(d.path + "/err"));
+    };
+    auto [rc, out, err] = run(true);
+    CAPTURE(err);
+    CHECK(rc == 0);
+    CHECK(out.find(c.record_kind) != std::string::npos);
+    CHECK(out.find("\"kind\":\"gap\"") != std::string::npos);           // the outage, after the reconnect
+    CHECK(err.find("link lost: ATT bearer closed; reconnecting in 1.0 s") != std::string::npos);
+    const auto gap = out.find("\"kind\":\"gap\"");
+    CHECK(out.find(c.record_kind, gap) != std::string::npos);           // and records after it
+    std::tie(rc, out, err) = run(false);
+    CHECK(rc == 1);
+    CHECK(err.find(std::string("bandwire: ") + c.fails + ": ATT bearer closed") != std::string::npos);
+  }
 }
