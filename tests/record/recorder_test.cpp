@@ -200,3 +200,27 @@ TEST_CASE("record stall: none before a stream's first value; reported when value
   CHECK(t.stall_gaps <= 2);
   CHECK(t.hr > 40);
 }
+
+TEST_CASE("record stop: the band's streams are stopped (`15 01 00`, `03`) before the link closes; files closed") {
+  rig r;
+  r.add_band("a", true, 1);
+  std::vector<std::vector<std::uint8_t>> sent;
+  r.relays["a"]->filter = [&](bool to_band, std::vector<std::uint8_t>& pdu) {
+    if (to_band) sent.push_back(pdu);
+    return relay_band::verdict::forward;
+  };
+  r.start();
+  r.vt.run_for(r.io, 30s);
+  sent.clear();
+  r.stop();
+  // Write Request 0x002c `15 01 00` (HR off, fact sheet §5.2), Write Command 0x0035 `03` (sensors off, §6.2).
+  const std::vector<std::uint8_t> hr_off{0x12, 0x2c, 0x00, 0x15, 0x01, 0x00}, sensors_off{0x52, 0x35, 0x00, 0x03};
+  CHECK(std::find(sent.begin(), sent.end(), hr_off) != sent.end());
+  CHECK(std::find(sent.begin(), sent.end(), sensors_off) != sent.end());
+  CHECK_FALSE(r.bands["a"]->connected());
+  record::posix_file_system fs;
+  for (const char* kind : {"accel", "ppg", "hr"}) {  // (no gap was written: no gaps file)
+    CAPTURE(std::string(kind));
+    CHECK(fs.read_small(r.band_dir("a") + "/" + kind + ".next").has_value());  // written at the close, after fsync
+  }
+}
