@@ -6,6 +6,7 @@
 #include "tools/await.hpp"
 #include "tools/band_session.hpp"
 #include "tools/commands.hpp"
+#include "tools/follow.hpp"
 #include "tools/option_set.hpp"
 #include "tools/output.hpp"
 #include "tools/wait.hpp"
@@ -147,23 +148,19 @@ void declare_events(option_set& o) {
   o.usage("events --device TARGET [--duration S] [options]")
       .description("Prints the band's events (button presses...) until Ctrl-C or S seconds.")
       .value("--duration", "S", "stop after S seconds");
+  declare_reconnect_option(o);
   declare_band_options(o);
 }
 
 int run_events(const args& a) {
   const auto duration = duration_option(a, "events");
   if (!duration) return exit_usage;
-  return run_on_band(a, "events", [&](band_session& s, miband::band& b) -> asio::awaitable<int> {
-    error_code ec = co_await await_done([&](auto d) {
-      b.follow_events([&s](const miband::device_event& e) { print_event(e, s.json); }, std::move(d));
-    });
-    if (ec) co_return s.fail("subscribing to events", ec);
+  return run_on_band(a, "events", [&](band_session& s, miband::band&) -> asio::awaitable<int> {
     std::optional<button_presser> presses;
     if (s.sim() && s.clock.speed() > 0) presses.emplace(s);
-    const bool ok = co_await wait_until_stopped(s.io, *duration, s.bearer());
-    presses.reset();
-    if (!ok) co_return s.fail("events", s.bearer().close_reason());
-    co_return exit_ok;
+    record::supervisor_options o;
+    o.events = true;
+    co_return co_await follow_feeds(s, o, "events", *duration);
   });
 }
 

@@ -11,6 +11,8 @@ using g = command_group;
 constexpr command table[] = {
     {"stream", g::mi_band, "raw accelerometer + PPG + heart rate as JSONL/CSV records", declare_stream, run_stream},
     {"activity", g::mi_band, "the band's stored per-minute history (resumable, nothing twice)", declare_activity, run_activity},
+    {"record", g::mi_band, "record several bands unattended, as a TOML config says (reconnects)", declare_record,
+     run_record},
     {"heart", g::mi_band, "heart rate: one measurement, or --continuous", declare_heart, run_heart},
     {"pair", g::mi_band, "bind a new key to the band (you tap the band to confirm)", declare_pair, run_pair},
     {"info", g::mi_band, "device information, battery and clock", declare_info, run_info},

@@ -56,5 +56,7 @@ void declare_config(option_set& o);  // tools/settings_commands.cpp
 int run_config(const args& a);
 void declare_alarm(option_set& o);
 int run_alarm(const args& a);
+void declare_record(option_set& o);  // tools/record_command.cpp
+int run_record(const args& a);
 
 }  // namespace bandwire::tools

@@ -7,6 +7,7 @@
 #include "tools/band_session.hpp"
 #include "tools/clocks.hpp"
 #include "tools/commands.hpp"
+#include "tools/follow.hpp"
 #include "tools/option_set.hpp"
 #include "tools/output.hpp"
 #include "tools/wait.hpp"
@@ -31,21 +32,14 @@ asio::awaitable<int> measure_once(band_session& s, miband::band& b, double limit
   co_return exit_ok;
 }
 
-asio::awaitable<int> measure_continuously(band_session& s, miband::band& b, double duration) {
-  error_code ec = co_await await_done([&](auto d) {
-    b.start_heart_rate(
-        [&s](const miband::stream_event& ev) {
-          if (ev.what == miband::stream_event::kind::stall) print_heart_rate_stall(ev.stall_seconds, s.json);
-          if (ev.what == miband::stream_event::kind::heart_rate) print_heart_rate(*ev.hr, s.json);
-        },
-        std::move(d));
-  });
-  if (ec) co_return s.fail("starting heart rate", ec);
-  if (!co_await wait_until_stopped(s.io, duration, s.bearer()))
-    co_return s.fail("continuous heart rate", s.bearer().close_reason());
-  ec = co_await await_done([&](auto d) { b.stop(std::move(d)); });
-  if (ec) co_return s.fail("stopping heart rate", ec);
-  co_return exit_ok;
+// Heart rate only (`15 01 01` with the 12 s keep-alive, fact sheet §5.2),
+// reconnected after a lost link unless --no-reconnect (tools/follow.hpp).
+asio::awaitable<int> measure_continuously(band_session& s, double duration) {
+  record::supervisor_options o;
+  o.stream.accelerometer = o.stream.ppg = false;
+  o.stream.heart_rate = true;
+  o.stream_enabled = true;
+  co_return co_await follow_feeds(s, o, "continuous heart rate", duration);
 }
 
 }  // namespace
@@ -63,6 +57,7 @@ void declare_heart(option_set& o) {
       .flag("--continuous", "one value about every 1.25 s")
       .value("--duration", "S", "with --continuous: stop after S seconds")
       .value("--measure-timeout", "S", "bounds the one-shot wait (default 15)");
+  declare_reconnect_option(o);
   declare_band_options(o);
 }
 
@@ -80,7 +75,7 @@ int run_heart(const args& a) {
   }
   const bool continuous = a.has("--continuous");
   return run_on_band(a, "heart", [=](band_session& s, miband::band& b) {
-    return continuous ? measure_continuously(s, b, *duration) : measure_once(s, b, limit);
+    return continuous ? measure_continuously(s, *duration) : measure_once(s, b, limit);
   });
 }
 

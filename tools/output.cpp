@@ -195,16 +195,18 @@ void print_heart_rate_stall(double seconds, bool json) {
 }
 
 void print_event(const miband::device_event& e, bool json) {
+  // A code of no known meaning (fact sheet §15) is printed by number.
+  const char* name = miband::to_string(e.code) ? miband::to_string(e.code) : "unknown";
   if (json)
     emit(json_object()
              .add("kind", "event")
              .add("time", now_wall())
              .add("code", static_cast<int>(e.code))
-             .add("event", miband::to_string(e.code))
+             .add("event", name)
              .add("params", to_hex(e.params))
              .str());
   else
-    emit(std::string("event ") + miband::to_string(e.code) + (e.params.empty() ? "" : " " + to_hex(e.params)));
+    emit(std::string("event ") + name + (e.params.empty() ? "" : " " + to_hex(e.params)));
 }
 
 }  // namespace bandwire::tools

@@ -5,6 +5,7 @@
 #include "tools/band_session.hpp"
 #include "tools/clocks.hpp"
 #include "tools/commands.hpp"
+#include "tools/follow.hpp"
 #include "tools/option_set.hpp"
 #include "tools/output.hpp"
 #include "tools/wait.hpp"
@@ -89,6 +90,7 @@ void declare_steps(option_set& o) {
                    "until Ctrl-C or S seconds.")
       .flag("--follow", "print every update")
       .value("--duration", "S", "with --follow: stop after S seconds");
+  declare_reconnect_option(o);
   declare_band_options(o);
 }
 
@@ -101,11 +103,9 @@ int run_steps(const args& a) {
     if (ec) co_return s.fail("reading steps", ec);
     print(st);
     if (!a.has("--follow")) co_return exit_ok;
-    ec = co_await await_done([&](auto d) { b.follow_steps(print, std::move(d)); });
-    if (ec) co_return s.fail("subscribing to steps", ec);
-    if (!co_await wait_until_stopped(s.io, *duration, s.bearer()))
-      co_return s.fail("following steps", s.bearer().close_reason());
-    co_return exit_ok;
+    record::supervisor_options o;
+    o.steps = true;
+    co_return co_await follow_feeds(s, o, "following steps", *duration);
   });
 }
 
