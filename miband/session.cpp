@@ -187,6 +187,11 @@ void session::connect(bool authenticate, done_fn done) {
 void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
   auto after_discovery = [this, o, authenticate]() {
     if (o->done()) return;
+    // `connected` (link up, database known) comes before identification: a
+    // device that never answers then holds a record adapter's turn only
+    // until the link is up, not for the 30 s ATT timeout of its first read.
+    watch_service_changed();
+    if (!emit(event_of(link_event::kind::connected)) || o->done()) return;
     band_->identify([this, o, authenticate](error_code ec) {
       if (o->done()) return;
       if (ec) return o->complete(ec);
@@ -218,8 +223,6 @@ auth_options session::auth_for_device(bool bind) const {
 }
 
 void session::after_identify(std::shared_ptr<op<>> o, bool authenticate) {
-  watch_service_changed();
-  if (!emit(event_of(link_event::kind::connected)) || o->done()) return;
   // A strap (or any device without Mi Band auth) is ready as it is.
   if (!authenticate || !band_->capabilities().needs_auth()) return o->complete({});
   error_code kec;
