@@ -35,6 +35,10 @@ tmp=$(mktemp -d)
 passed=0 failed=0
 pass() { echo "ok: $*"; passed=$((passed + 1)); }
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
+checked() {  # the output of one scripts/check-package.py run: "ok: ..." or its FAILED lines
+  echo "$1"
+  if [[ $1 == "ok: "* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
 sudo_cmd=()
 [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
 pkgs=(bandwire libbandwire0 libbandwire-dev)
@@ -56,7 +60,7 @@ for arch in "${archs[@]}"; do
     continue
   fi
   for deb in $(debs_of "$arch"); do
-    if out=$(scripts/check-package.py "$deb"); then pass "${out#ok: }"; else fail "$deb:"; echo "$out"; fi
+    checked "$(scripts/check-package.py "$deb")"
   done
   # bandwire.pc as a program on that board sees it: the package's files and
   # Debian's .pc files (no mbedcrypto.pc; bluez.pc is the same everywhere).
@@ -72,7 +76,7 @@ done
 if ((${#built[@]} > 1)); then
   for p in libbandwire0 libbandwire-dev; do
     debs=(); for arch in "${built[@]}"; do debs+=("build-deb/${p}_${version}_$arch.deb"); done
-    if out=$(scripts/check-package.py --multiarch-same "${debs[@]}"); then pass "$p (Multi-Arch: same): ${out#ok: }"; else fail "$p:"; echo "$out"; fi
+    checked "$(scripts/check-package.py --multiarch-same "${debs[@]}")"
   done
 fi
 
@@ -93,7 +97,7 @@ else
 fi
 
 if [[ " ${built[*]} " != *" amd64 "* ]]; then
-  echo "package-test: no amd64 packages, nothing to install"
+  fail "no amd64 packages: nothing installed"
   echo "package-test: $passed passed, $failed failed"
   exit 1
 fi
