@@ -154,6 +154,7 @@ void supervisor::run_steps(std::uint64_t gen, std::vector<step> steps, std::size
     attempt_ = 0;
     last_error_.clear();
     set_state(link_state::running);
+    if (battery_due_) read_battery_now();  // fell due during a history pause
     return;
   }
   auto shared = std::make_shared<std::vector<step>>(std::move(steps));
@@ -329,13 +330,15 @@ void supervisor::arm_battery() {
   battery_timer_.async_wait([this, alive = alive_](error_code e) {
     if (e || !*alive || stopping_) return;
     battery_due_ = true;
-    if (state_ == link_state::running) {
-      const auto g = gen_;
-      battery_step()([this, g, alive](error_code ec) {
-        if (*alive && live(g) && ec && session_.connected()) last_error_ = "reading the battery: " + ec.message();
-      });
-    }
+    if (state_ == link_state::running) read_battery_now();
     arm_battery();
+  });
+}
+
+void supervisor::read_battery_now() {
+  const auto g = gen_;
+  battery_step()([this, g, alive = alive_](error_code ec) {
+    if (*alive && live(g) && ec && session_.connected()) last_error_ = "reading the battery: " + ec.message();
   });
 }
 

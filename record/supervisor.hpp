@@ -141,6 +141,7 @@ class supervisor {
   void link_lost(std::uint64_t gen, error_code reason);
   void retry_later(const std::string& why, error_code ec);
   void arm_battery();
+  void read_battery_now();
   void arm_history(std::chrono::seconds after = std::chrono::seconds(0));  ///< 0: history_every
   void pause_for_history(std::uint64_t gen);
   void emit_gap(const char* reason, double since);
