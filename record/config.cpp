@@ -5,6 +5,9 @@
 #include <set>
 #include <sstream>
 
+// toml++ header-only, as miband/settings_file.cpp explains (Debian's .pc asks for
+// its shared library, which a static executable cannot link).
+#define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
 
 #include "miband/transport.hpp"
