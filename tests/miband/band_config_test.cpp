@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "att/error.hpp"
 #include "gatt/error.hpp"
 #include "miband/error.hpp"
 #include "miband/settings_file.hpp"
@@ -184,6 +185,19 @@ TEST_CASE("band_config: the language command CAP-A sent gets the real band's `10
   CHECK(hex_bytes(outcomes[0].reply) == "10 06 06");
   CHECK(describe_failure(outcomes[0]) ==
         "language: the band refused 06 17 00 65 6e 5f 55 53: it answered 10 06 06 (Mi Band refused the command)");
+}
+
+TEST_CASE("band_config: an ATT Error Response to a Write Request is a refusal; the run goes on") {
+  rig r;
+  // A wear byte the band cannot hold (place 6 is none of HMK's): the virtual band answers Value Not Allowed.
+  setting_write bad{"wear", setting_channel::user_settings, frame{0x20, 0x00, 0x00, 0x06}, {}};
+  auto [ec, outcomes] = r.run({bad, plan_writes(parse("[goal]\nsteps = 5000\n"))[0]});
+  CHECK(ec == att::make_peer_error(0x13));
+  REQUIRE(outcomes.size() == 2);
+  CHECK(describe_failure(outcomes[0]) == "wear: the band refused 20 00 00 06: ATT error 0x13 Value Not Allowed");
+  CHECK_FALSE(outcomes[1].ec);
+  CHECK(r.vb.settings().settings().step_goal == std::uint16_t{5000});
+  CHECK_FALSE(r.vb.settings().settings().wear.has_value());
 }
 
 TEST_CASE("band_config: alarms set and cleared are what the virtual band holds") {
