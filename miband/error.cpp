@@ -30,6 +30,7 @@ class category final : public boost::system::error_category {
       case errc::key_already_stored: return "a key is already stored for this device";
       case errc::state_error: return "the key store or GATT cache failed";
       case errc::transport_failed: return "cannot connect";
+      case errc::key_file_exposed: return "a key file is open to group or others (chmod 600 it)";
     }
     return "unknown Mi Band error";
   }

@@ -35,6 +35,7 @@ enum class errc {
   key_already_stored,    ///< pair without force while a key is stored
   state_error,           ///< the key store or GATT cache could not be read or written
   transport_failed,      ///< the link could not be opened (details in session::last_message())
+  key_file_exposed,      ///< a key file group or others may access (details in session::last_message())
 };
 
 const boost::system::error_category& errc_category() noexcept;

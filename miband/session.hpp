@@ -92,10 +92,13 @@ class session {
   /// Opens the link, loads the cached database or discovers (and caches it),
   /// watches Service Changed and, when `authenticate`, authenticates with
   /// the user's or the stored key. Errors: errc::transport_failed (see
-  /// last_message()), errc::no_key, discovery/ATT errors, auth errors.
+  /// last_message()), errc::no_key, errc::key_file_exposed (the stored key
+  /// file is open to group or others: last_message() names it and the chmod
+  /// that fixes it), discovery/ATT errors, auth errors.
   void connect(bool authenticate, done_fn done);
   /// Binds a new random key (the user taps the band) and stores it. Call
-  /// after connect(false). Errors: errc::key_already_stored unless `force`.
+  /// after connect(false). Errors: errc::key_already_stored unless `force`;
+  /// errc::key_file_exposed unless `force` (replacing it mends it).
   void pair(bool force, unique_function<void(error_code, std::optional<auth_key>)> done);
   /// Starts the stream and keeps it running: a lost link is reconnected per
   /// the policy (re-authenticated, the stream re-armed) and reported as link

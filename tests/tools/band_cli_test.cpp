@@ -254,3 +254,45 @@ TEST_CASE("cli: --btsnoop records a session that decode and tshark read, with th
   }
   std::system(("rm -rf " + state).c_str());
 }
+
+TEST_CASE("cli: a key file open to group or others is refused with exit 2 and the chmod that fixes it") {
+  const std::string state = temp_dir();
+  const std::string dev = "--device sim --speed 20 --state-dir " + state;
+  REQUIRE(run("pair " + dev).status == 0);
+  const std::string stored = state + "/keys/sim.key";
+  std::string key;
+  std::getline(std::ifstream(stored), key);
+  REQUIRE(key.size() == 32);
+
+  // The stored key: refused, never replaced behind the user's back.
+  std::filesystem::permissions(stored, std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  auto r = run("battery " + dev);
+  CAPTURE(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire: key file " + stored +
+                     " is readable by group or others (mode 0644), so bandwire will not use it; fix it with: chmod 600 " +
+                     stored + "\n");
+  r = run("pair " + dev);  // pairing again without --force does not paper over it either
+  CHECK(r.status == 2);
+  CHECK(r.err.find("fix it with: chmod 600 " + stored) != std::string::npos);
+  std::string after;
+  std::getline(std::ifstream(stored), after);
+  CHECK(after == key);
+  CHECK(std::system(("chmod 600 " + stored).c_str()) == 0);  // the printed fix works
+  CHECK(run("battery " + dev).status == 0);
+
+  // --key-file: the same, before anything is connected.
+  const std::string user = state + "/user.key";
+  std::ofstream(user) << key << "\n";
+  std::filesystem::permissions(user, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_write);
+  r = run("battery --key-file " + user + " " + dev);
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire: key file " + user +
+                     " is writable or executable by group or others (mode 0620), so bandwire will not use it; fix it "
+                     "with: chmod 600 " + user + "\n");
+  CHECK(std::system(("chmod 600 " + user).c_str()) == 0);
+  CHECK(run("battery --key-file " + user + " " + dev).status == 0);
+  std::system(("rm -rf " + state).c_str());
+}
