@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "miband/alert.hpp"
 #include "miband/battery.hpp"
 #include "miband/heart_rate.hpp"
 #include "miband/history.hpp"
@@ -129,20 +130,16 @@ void virtual_band::build_database() {
   db.add_cccd();                                                 // 0x001a
   chr(firmware_data(), WNR);                  // 0x001c
   db.add_primary_service(alert_notification_service());          // 0x001d
-  chr(new_alert(), W, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x001f
-    if (!authed_) return 0;
-    ++stats_.new_alerts;
-    if (v.size() > 2) stats_.last_alert_text.assign(v.begin() + 2, v.end());
-    return 0;
-  });
+  chr(uuids::new_alert(), W, {}, {}, [this](bytes_view v) { return on_new_alert(v); });  // 0x001f
   db.add_user_description("New Alert");                         // 0x0020 (value never read; choice)
   chr(alert_notification_control_point(), R | W | N);  // 0x0022
   db.add_cccd();                                                 // 0x0023
   db.add_primary_service(immediate_alert_service());             // 0x0024
-  chr(alert_level(), WNR, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x0026
+  chr(uuids::alert_level(), WNR, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x0026
     if (!authed_ || v.empty()) return 0;
     stats_.last_alert_level = v[0];
     if (v[0] != 0) ++stats_.vibrations;
+    log_alert(false, v);
     return 0;
   });
   db.add_primary_service(heart_rate_service());                  // 0x0027
@@ -309,6 +306,7 @@ void virtual_band::drop_link() {
 void virtual_band::end_connection() {
   ++generation_;
   for (auto* t : {&tap_timer_, &unauth_timer_, &hr_timer_, &sensor_timer_, &steps_timer_, &drop_timer_}) t->cancel();
+  hr_linger_timer_.cancel();
   // Destroy the session after the bearer's own handlers have returned.
   auto dead = std::shared_ptr<gatt::server_session>(std::move(session_));
   asio::post(ex_, [dead] {});
@@ -377,6 +375,25 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
   }
 }
 
+// ---- alerts (§11) ----
+
+gatt::att_status virtual_band::on_new_alert(bytes_view v) {
+  new_alert a;
+  if (!authed_ || decode_new_alert(v, a)) return 0;
+  ++stats_.new_alerts;
+  // The band shows text for SMS and incoming call only (§11.2); the others
+  // show their icon.
+  stats_.last_alert_text = miband2_shows_text(a.category) ? std::string(a.text) : std::string();
+  if (a.category == alert_category::incoming_call) stats_.call_ringing = a.count > 0;
+  log_alert(true, v);
+  return 0;
+}
+
+void virtual_band::log_alert(bool to_new_alert, bytes_view v) {
+  alert_log_.push_back({clock_.seconds(), to_new_alert, std::vector<std::uint8_t>(v.begin(), v.end())});
+  if (on_alert_) on_alert_(alert_log_.back());
+}
+
 // ---- heart rate (§5) ----
 
 gatt::att_status virtual_band::on_hr_control(bytes_view v) {
@@ -404,11 +421,24 @@ gatt::att_status virtual_band::on_hr_control(bytes_view v) {
     after(hr_timer_, 6.6s, [this] { hr_tick(); });  // first value ~6.6 s (§5.3)
   } else if (!c.enable && (c.mode == hr_mode::continuous || c.mode == hr_mode::one_shot)) {
     if ((c.mode == hr_mode::continuous) == (hr_ == hr_state::continuous) || hr_ == hr_state::one_shot) {
+      if (hr_ == hr_state::continuous && opts_.hr_stop_linger.count() > 0) {
+        hr_linger_until_ = now + std::chrono::duration<double>(opts_.hr_stop_linger).count();
+        after(hr_linger_timer_, 1.25s, [this] { hr_linger_tick(); });
+      }
       hr_ = hr_state::off;
       hr_timer_.cancel();
     }
   }
   return 0;
+}
+
+// Continuous values still coming after `15 01 00` (sim_options::hr_stop_linger).
+void virtual_band::hr_linger_tick() {
+  if (clock_.seconds() > hr_linger_until_) return;
+  const auto bpm = static_cast<std::uint8_t>(signals_.heart_rate(clock_.seconds()));
+  ++stats_.hr_values;
+  notify(hr_measurement_handle, make_miband_heart_rate(bpm).bytes());
+  after(hr_linger_timer_, 1.25s, [this] { hr_linger_tick(); });
 }
 
 void virtual_band::hr_tick() {

@@ -171,6 +171,10 @@ int serve(const sim_plan& p) {
                  st.connections, st.sensor_packets, st.hr_values);
     if (over_the_air) over_the_air->link_closed();
   });
+  band.on_alert([](const miband::virtual_band::alert_write& w) {
+    std::fprintf(stderr, "bandwire sim: %s %s at band time %.3f s\n", w.to_new_alert ? "new alert" : "alert level",
+                 to_hex(w.value).c_str(), w.at);
+  });
   stop_wait until(io, p.duration);
   until.async_wait([&] {
     local.stop();

@@ -296,3 +296,108 @@ TEST_CASE("cli: a key file open to group or others is refused with exit 2 and th
   CHECK(run("battery --key-file " + user + " " + dev).status == 0);
   std::system(("rm -rf " + state).c_str());
 }
+
+namespace {
+
+// `bandwire sim --listen` in another process, its stderr (one line per
+// alert write, with band time) kept in a file.
+struct sim_process {
+  std::string dir = temp_dir();
+  std::string sock = dir + "/band.sock";
+  std::string log = dir + "/sim.log";
+  pid_t pid = -1;
+  explicit sim_process(const char* speed) {
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      std::FILE* f = std::freopen(log.c_str(), "w", stderr);
+      if (!f) ::_exit(126);
+      ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--speed", speed, "--duration",
+              "60", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ~sim_process() {
+    ::kill(pid, SIGTERM);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    std::system(("rm -rf " + dir).c_str());
+  }
+  std::string device() const { return "--device unix:" + sock + " --state-dir " + dir; }
+  // The alert writes logged since the last call: "new alert HEX" or "alert level HEX", and band times.
+  std::vector<std::pair<std::string, double>> alerts() {
+    std::ifstream f(log);
+    std::vector<std::pair<std::string, double>> all;
+    for (std::string l; std::getline(f, l);) {
+      const auto at = l.find(" at band time ");
+      if (l.rfind("bandwire sim: ", 0) != 0 || at == std::string::npos) continue;
+      all.emplace_back(l.substr(14, at - 14), std::stod(l.substr(at + 14)));
+    }
+    std::vector<std::pair<std::string, double>> fresh(all.begin() + static_cast<long>(seen), all.end());
+    seen = all.size();
+    return fresh;
+  }
+  std::size_t seen = 0;
+};
+
+std::string hex_text(const std::string& s) {
+  static const char* digits = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : s) h += std::string{digits[c >> 4], digits[c & 15]};
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("cli: alert --text sends one alert (cut, said on stderr); --split sends the rest 4 s apart") {
+  sim_process sim("20");
+  REQUIRE(run("pair " + sim.device()).status == 0);
+  const std::string text = "Dinner at 8? Bring the wine please";  // 34 bytes
+  auto r = run("alert --text '" + text + "' " + sim.device());
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sent the first 18 (cut on a "
+                 "character boundary); --split sends the rest as further alerts\n");
+  auto a = sim.alerts();
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].first == "new alert 0501" + hex_text(text.substr(0, 18)));
+
+  r = run("alert --split --text '" + text + "' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sending it as 2 alerts, 4 s "
+                 "apart\n");
+  a = sim.alerts();
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].first == "new alert 0501" + hex_text(text.substr(0, 18)));
+  CHECK(a[1].first == "new alert 0501" + hex_text(text.substr(18)));
+  // The client runs in real time (--speed is the sim's): 4 s of it are 80 s
+  // of the sim's band time at --speed 20.
+  CHECK(a[1].second - a[0].second >= 4.0 * 20);
+  CHECK(a[1].second - a[0].second < 10.0 * 20);
+
+  // An icon-only category: no text goes out, and stderr says so.
+  r = run("alert --category email --text 'Invoice' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the Mi Band 2 shows email alerts as an icon only, so the text was not sent "
+                 "(--category sms or call show text)\n");
+  a = sim.alerts();
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].first == "new alert 0101");
+
+  // A ringing call alert, stopped from the command line.
+  r = run("alert --category call --text 'Alice' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  r = run("alert --level stop " + sim.device());
+  CHECK(r.status == 0);
+  a = sim.alerts();
+  REQUIRE(a.size() == 3);
+  CHECK(a[0].first == "new alert 0301" + hex_text("Alice"));
+  CHECK(a[1].first == "alert level 00");
+  CHECK(a[2].first == "new alert 0300");
+
+  CHECK(run("alert --split " + sim.device()).status == 2);  // --split needs --text
+  CHECK(run("alert --level call --text x " + sim.device()).status == 2);
+}
