@@ -347,7 +347,12 @@ void band::on_sensor_value(bytes_view v) {
   ++stats_.sensor_packets;
   last_value_ = clock_.seconds();
   const auto order = tracker_.observe(p.counter);
-  const sensor_event se{p, order, clock_.wall(), clock_.mono()};
+  using kind = counter_tracker::kind;
+  if (order.what == kind::gap || order.what == kind::resync || order.what == kind::out_of_order)
+    timeline_.discontinuity();  // samples lost in between: counting cannot place what follows
+  const double wall = clock_.wall();
+  const auto times = timeline_.place_wall(last_value_, wall, clock_.speed(), p);
+  const sensor_event se{p, order, wall, clock_.mono(), times};
   stream_event e;
   e.what = stream_event::kind::sensor;
   e.sensor = &se;
@@ -453,8 +458,14 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
     });
   }
   if (sensors) {
-    s.push_back([this](done_fn next) {
+    s.push_back([this, rate = opts.rate_hz](done_fn next) {
       tracker_.reset(0);
+      // Samples are measured from `02` on (§6.2, §6.3); their times come
+      // from the arrivals, the requested rate only until it is measured.
+      sample_timeline::options to;
+      to.nominal_rate_hz = rate;
+      timeline_ = sample_timeline(to);
+      timeline_.start(clock_.seconds());
       sensors_running_ = true;
       write_cmd(uuids::sensor_control(), sensor_start.bytes(), std::move(next));
     });

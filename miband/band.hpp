@@ -35,6 +35,7 @@
 #include "miband/device_info.hpp"
 #include "miband/event.hpp"
 #include "miband/heart_rate.hpp"
+#include "miband/sample_times.hpp"
 #include "miband/sensor.hpp"
 #include "miband/steps.hpp"
 #include "miband/time.hpp"
@@ -54,6 +55,11 @@ struct sensor_event {
   counter_tracker::result order;
   double wall = 0;  ///< host wall clock at arrival, seconds since the Unix epoch
   double mono = 0;  ///< host monotonic clock at arrival, seconds
+  /// When each sample was measured, host wall clock (one per sample, none
+  /// after `wall`, never going back): reconstructed from the arrivals by
+  /// the band's sample_timeline (miband/sample_times.hpp). Valid during the
+  /// callback.
+  std::span<const double> times;
 };
 
 /// What a running stream delivers, through one handler.
@@ -220,6 +226,8 @@ class band {
   double counts_per_g = miband2_counts_per_g;
   const band_stats& stats() const noexcept { return stats_; }
   const counter_tracker& counters() const noexcept { return tracker_; }
+  /// The stream's sample times and the rates measured from arrivals.
+  const sample_timeline& timeline() const noexcept { return timeline_; }
 
  private:
   using done_op = op<>;
@@ -249,6 +257,7 @@ class band {
   double last_value_ = 0;  // band seconds of the last HR or sensor value
   bool streaming_ = false, hr_running_ = false, sensors_running_ = false;
   counter_tracker tracker_;
+  sample_timeline timeline_;
   band_stats stats_;
   life life_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for timer and sequence callbacks

@@ -475,7 +475,12 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
     case sensor_cmd_start:
       sensor_streaming_ = true;
       sensor_counter_ = 0;  // restarts at 0 on each start (§6.3)
-      accel_due_ = ppg_due_ = 0;
+      // CAP-A's first burst, 1.35 s after `02`, holds the 33 accelerometer
+      // samples measured since and no PPG; PPG (16 samples) starts with the
+      // second burst, measured since the first (§6.2, §20.5).
+      accel_t0_ = clock_.seconds() + 1.0 / sensor_rate_;
+      ppg_t0_ = clock_.seconds() + 1.35 + 1.0 / sensor_rate_;
+      accel_i_ = ppg_i_ = 0;
       replay_pos_ = 0;
       sensor_t_ = clock_.seconds() + 1.35;
       reply_later(make_reply(sensor_cmd_start, status_success));
@@ -501,41 +506,40 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
   return 0;
 }
 
-// One burst every ~0.65 s (§6.3): the samples owed at the configured rate,
-// accelerometer packets of up to 3 samples, then PPG packets of up to 9, all
-// numbered by one shared counter.
+// One burst every ~0.65 s (§6.3): every sample measured since the last
+// burst, accelerometer packets of up to 3 samples, then PPG packets of up to
+// 9, all numbered by one shared counter. The samples were measured before
+// the burst went out, each at its own time (the signal model's value then).
 void virtual_band::sensor_burst() {
   if (!sensor_streaming_) return;
   constexpr double burst = 0.65;
   const double rate = sensor_rate_;
-  if (sensor_mask_ & sensor_accelerometer) accel_due_ += rate * burst;
-  if (sensor_mask_ & sensor_ppg) ppg_due_ += rate * burst;
-  double t_accel = sensor_t_, t_ppg = sensor_t_;
   auto send = [&](const sensor_packet& p) {
     frame f;
     if (encode_sensor_packet(p, f)) return;
     ++stats_.sensor_packets;
     notify(sensor_data_handle, f.bytes());
   };
-  while (accel_due_ >= 1) {
+  // Sample i of a sensor, if it was measured by this burst's due time (a
+  // sample exactly on it, as every 4th burst at 25 Hz, goes with it whatever
+  // the rounding).
+  auto due = [&](double t0, std::uint64_t i) { return t0 + static_cast<double>(i) / rate <= sensor_t_ + 1e-6; };
+  while ((sensor_mask_ & sensor_accelerometer) && due(accel_t0_, accel_i_)) {
     sensor_packet p;
     p.type = sensor_packet_type::accelerometer;
     p.counter = sensor_counter_++;
-    p.count = static_cast<std::uint8_t>(std::min(3.0, accel_due_));
-    for (std::size_t i = 0; i < p.count; ++i, t_accel += 1 / rate) {
-      auto a = signals_.accelerometer(t_accel);
-      p.raw[3 * i] = a.x, p.raw[3 * i + 1] = a.y, p.raw[3 * i + 2] = a.z;
+    for (; p.count < 3 && due(accel_t0_, accel_i_); ++p.count, ++accel_i_) {
+      auto a = signals_.accelerometer(accel_t0_ + static_cast<double>(accel_i_) / rate);
+      p.raw[3 * p.count] = a.x, p.raw[3 * p.count + 1] = a.y, p.raw[3 * p.count + 2] = a.z;
     }
-    accel_due_ -= p.count;
     send(p);
   }
-  while (ppg_due_ >= 1) {
+  while ((sensor_mask_ & sensor_ppg) && due(ppg_t0_, ppg_i_)) {
     sensor_packet p;
     p.type = sensor_packet_type::ppg;
     p.counter = sensor_counter_++;
-    p.count = static_cast<std::uint8_t>(std::min(9.0, ppg_due_));
-    for (std::size_t i = 0; i < p.count; ++i, t_ppg += 1 / rate) p.raw[i] = signals_.ppg(t_ppg);
-    ppg_due_ -= p.count;
+    for (; p.count < 9 && due(ppg_t0_, ppg_i_); ++p.count, ++ppg_i_)
+      p.raw[p.count] = signals_.ppg(ppg_t0_ + static_cast<double>(ppg_i_) / rate);
     send(p);
   }
   sensor_t_ += burst;

@@ -194,8 +194,11 @@ class virtual_band {
   bool sensor_configured_ = false, sensor_streaming_ = false;
   std::uint8_t sensor_mask_ = 0x03, sensor_rate_ = 25;
   std::uint8_t sensor_counter_ = 0;
-  double accel_due_ = 0, ppg_due_ = 0;  // samples owed (fractional)
-  double sensor_t_ = 0;                 // band time of the next sample
+  // Each sensor samples at sensor_rate_ from its own start: sample i at
+  // *_t0_ + i / rate (band time), sent with the first burst due after it.
+  double accel_t0_ = 0, ppg_t0_ = 0;
+  std::uint64_t accel_i_ = 0, ppg_i_ = 0;  // the next sample to measure
+  double sensor_t_ = 0;                    // band time the next burst is due
   std::size_t replay_pos_ = 0;
   double replay_origin_ = 0;
   std::chrono::seconds time_offset_{0};  // band clock minus host clock, set by writes

@@ -277,9 +277,12 @@ TEST_CASE("band: raw accelerometer + PPG stream at 25 Hz with one shared counter
   REQUIRE(counters.size() > 20);
   CHECK(counters[0] == 0);
   for (std::size_t i = 1; i < counters.size(); ++i) CHECK(counters[i] == static_cast<std::uint8_t>(counters[i - 1] + 1));
-  // ~18.65 s of streaming (first burst at 1.35 s) at 25 Hz per sensor.
-  CHECK(accel == doctest::Approx(25 * 18.65).epsilon(0.08));
-  CHECK(ppg == doctest::Approx(25 * 18.65).epsilon(0.08));
+  // The last burst, the first event past 20 s, came 20.2 s after `02` (the
+  // first at 1.35 s, then every 0.65 s) with every sample measured until
+  // then at 25 Hz: the accelerometer's from `02` on, the PPG's from the
+  // first burst on (as CAP-A's).
+  CHECK(accel == 505);  // 20.2 s × 25
+  CHECK(ppg == 471);    // (20.2 − 1.35) s × 25, whole samples
   CHECK(hr >= 5);
   CHECK(r.b->counters().lost() == 0);
   // After stop the band sends nothing more.
@@ -287,6 +290,56 @@ TEST_CASE("band: raw accelerometer + PPG stream at 25 Hz with one shared counter
   const double t1 = r.clock.seconds();
   REQUIRE(r.run_until([&] { return r.clock.seconds() - t1 > 3; }));
   CHECK(packets == n);
+}
+
+TEST_CASE("band: sample times are when the virtual band measured the samples, never after their arrival") {
+  sim_options o;
+  o.key = key_a1();
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  // Band seconds (virtual time): the wall clock is the virtual epoch plus them.
+  const double epoch = r.vt.epoch_wall();
+  std::vector<double> accel_t, ppg_t;
+  int after_arrival = 0;
+  std::optional<error_code> started;
+  r.b->start_stream(
+      stream_options{},
+      [&](const stream_event& ev) {
+        if (ev.what != stream_event::kind::sensor) return;
+        auto& out = ev.sensor->packet.type == sensor_packet_type::ppg ? ppg_t : accel_t;
+        REQUIRE(ev.sensor->times.size() == ev.sensor->packet.count);
+        for (double t : ev.sensor->times) {
+          if (t > ev.sensor->wall) ++after_arrival;
+          out.push_back(t - epoch);
+        }
+      },
+      [&](error_code ec) { started = ec; });
+  REQUIRE(r.run_until([&] { return started.has_value(); }));
+  const double start = r.clock.seconds();  // `02` went out now
+  REQUIRE(r.run_until([&] { return r.clock.seconds() - start > 30; }));
+  CHECK(after_arrival == 0);
+  REQUIRE(accel_t.size() > 700);
+  REQUIRE(ppg_t.size() > 650);
+  // The virtual band measures accelerometer sample i at start + (i + 1) / 25
+  // and PPG sample j at start + 1.35 + (j + 1) / 25 (CAP-A's first bursts),
+  // and sends each with the first burst due after it. Placed as late as the
+  // arrivals allow, a time is within one period of the truth; once a burst
+  // arrived right on a sample (every 4th: 2.6 s = 65 samples), exact.
+  for (std::size_t i = 0; i < accel_t.size(); ++i) {
+    CAPTURE(i);
+    const double truth = start + 0.04 * static_cast<double>(i + 1);
+    CHECK(std::abs(accel_t[i] - truth) <= 0.04 + 1e-6);
+    if (i >= 50) CHECK(std::abs(accel_t[i] - truth) < 1e-6);  // after the burst at 2.0 s
+  }
+  for (std::size_t j = 0; j < ppg_t.size(); ++j) {
+    CAPTURE(j);
+    const double truth = start + 1.35 + 0.04 * static_cast<double>(j + 1);
+    CHECK(std::abs(ppg_t[j] - truth) <= 0.04 + 1e-6);
+    if (j >= 65) CHECK(std::abs(ppg_t[j] - truth) < 1e-6);  // after the burst at 3.95 s
+  }
+  CHECK(r.b->timeline().rate_hz(sensor_packet_type::accelerometer) == doctest::Approx(25.0).epsilon(1e-6));
+  CHECK(r.b->timeline().rate_hz(sensor_packet_type::ppg) == doctest::Approx(25.0).epsilon(1e-6));
 }
 
 TEST_CASE("band: battery, time, steps and device information") {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -62,13 +63,17 @@ std::vector<std::string> lines(const std::string& s) {
 
 TEST_CASE("cli: stream --device sim writes JSONL records with the documented schema") {
   const std::string state = temp_dir();
-  auto r = run("stream --device sim --speed 20 --duration 1.5 --state-dir " + state);
+  // 60 s of band time: the sample times are checked over many bursts.
+  auto r = run("stream --device sim --speed 20 --duration 3 --state-dir " + state);
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
   std::set<std::string> kinds;
   int accel = 0, ppg = 0, hr = 0;
   int last_seq = -1;
   bool seq_ok = true;
+  // A sample is never stamped after its packet arrived, and times never go back.
+  int after_arrival = 0, backwards = 0;
+  std::map<std::string, double> last_t;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
     const std::string kind = j.at("kind").get<std::string>();
@@ -87,6 +92,12 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
       ++hr;
       CHECK(j.at("bpm").get<double>() >= 40);
     }
+    if (j.contains("t")) {
+      const double t = j.at("t").get<double>();
+      if (t > j.at("time").get<double>()) ++after_arrival;
+      if (last_t.count(kind) && t < last_t[kind]) ++backwards;
+      last_t[kind] = t;
+    }
     if (j.contains("seq")) {
       const int seq = j.at("seq").get<int>();
       // One counter shared by both kinds: never goes backwards (mod 256) by more than a packet.
@@ -95,8 +106,14 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
     }
   }
   CHECK(seq_ok);
-  CHECK(accel > 300);  // ~29 band seconds at 25 Hz
-  CHECK(ppg > 300);
+  CHECK(after_arrival == 0);
+  CHECK(backwards == 0);
+  CHECK(accel > 1000);  // ~59 band seconds at 25 Hz
+  CHECK(ppg > 1000);
+  // The rate the times follow is measured from the arrivals, in band time.
+  const auto at = r.err.find("accelerometer rate measured: ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(r.err.substr(at + 29)) == doctest::Approx(25.0).epsilon(0.05));
   CHECK(hr >= 3);
   CHECK(kinds.count("gap") == 0);
   CHECK(r.err.find("0 lost") != std::string::npos);
@@ -148,8 +165,11 @@ TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --lis
   pid_t sim = ::fork();
   REQUIRE(sim >= 0);
   if (sim == 0) {
-    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--speed", "20", "--duration",
-            "30", static_cast<char*>(nullptr));
+    // Real speed: a one-shot `heart` ignores values sooner than 5 s of its
+    // own time after `15 02 01` (stale continuous values, fact sheet §5.3),
+    // and the client cannot know that a sim at --speed 20 answers in 0.33 s.
+    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--duration", "60",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -187,6 +207,7 @@ TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --lis
   CHECK(info.at("software").get<std::string>() == "V1.0.1.69");
   // A wrong key is rejected and reported; bandwire does not re-bind.
   std::ofstream(state + "/wrong.key") << "30313233343536373839404142434445\n";
+  std::filesystem::permissions(state + "/wrong.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   r = run("battery --key-file " + state + "/wrong.key " + dev);
   CHECK(r.status == 1);
   CHECK(r.err.find("does not re-bind on its own") != std::string::npos);
