@@ -76,34 +76,35 @@ std::string make_alert_plan(const args& a, alert_plan& p) {
   return {};
 }
 
-// Says on stderr what of the text the band will not show (fact sheet
-// §11.2): icon-only categories show no text at all (so none is sent), and
-// one alert shows at most 18 bytes (cut on a character boundary unless
-// --split sends the rest as further alerts).
-void explain_text(const char* command, alert_plan& p) {
+// What of the text the band will not show (fact sheet §11.2), for stderr
+// once the alert went out: icon-only categories show no text at all (so
+// none is sent: `p` loses it), and one alert shows at most 18 bytes (cut on
+// a character boundary unless --split sends the rest as further alerts).
+std::string text_note(const char* command, alert_plan& p) {
   auto& t = *p.text;
+  char b[400];
   if (!miband::miband2_shows_text(t.category)) {
-    if (!t.text.empty())
-      std::fprintf(stderr,
-                   "bandwire %s: the Mi Band 2 shows %s alerts as an icon only, so the text was not sent "
-                   "(--category sms or call show text)\n",
-                   command, category_name(t.category));
+    const bool had = !t.text.empty();
     t.text = {};
     p.split = false;
-    return;
+    if (!had) return {};
+    std::snprintf(b, sizeof b, "bandwire %s: the Mi Band 2 shows %s alerts as an icon only, so the text was not sent "
+                  "(--category sms or call show text)\n", command, category_name(t.category));
+    return b;
   }
   std::size_t used = 0;
   const std::size_t room = miband::frame::capacity - miband::encode_new_alert({t.category, t.count, t.icon, {}}).size();
   miband::encode_new_alert(t, &used);
-  if (used == t.text.size()) return;
+  if (used == t.text.size()) return {};
   if (p.split)
-    std::fprintf(stderr, "bandwire %s: the text is %zu bytes and one alert shows at most %zu: sending it as %zu alerts, "
-                 "%lld s apart\n", command, t.text.size(), room, miband::encode_new_alert_parts(t).size(),
-                 static_cast<long long>(miband::new_alert_spacing.count() / 1000));
+    std::snprintf(b, sizeof b, "bandwire %s: the text is %zu bytes and one alert shows at most %zu: sent it as %zu "
+                  "alerts, %lld s apart\n", command, t.text.size(), room, miband::encode_new_alert_parts(t).size(),
+                  static_cast<long long>(miband::new_alert_spacing.count() / 1000));
   else
-    std::fprintf(stderr, "bandwire %s: the text is %zu bytes and one alert shows at most %zu: sent the first %zu "
-                 "(cut on a character boundary); --split sends the rest as further alerts\n",
-                 command, t.text.size(), room, used);
+    std::snprintf(b, sizeof b, "bandwire %s: the text is %zu bytes and one alert shows at most %zu: sent the first "
+                  "%zu (cut on a character boundary); --split sends the rest as further alerts\n",
+                  command, t.text.size(), room, used);
+  return b;
 }
 
 // alert and vibrate: a New Alert with --text, else an Immediate Alert;
@@ -115,7 +116,7 @@ int run_alert_command(const args& a, const char* command, miband::alert_level le
     std::fprintf(stderr, "bandwire %s: %s (see bandwire %s --help)\n", command, e.c_str(), command);
     return exit_usage;
   }
-  if (p.text) explain_text(command, p);
+  const std::string note = p.text ? text_note(command, p) : std::string();
   return run_on_band(a, command, [&](band_session& s, miband::band& b) -> asio::awaitable<int> {
     error_code ec = co_await await_done([&](auto d) {
       if (p.text && p.split)
@@ -127,7 +128,9 @@ int run_alert_command(const args& a, const char* command, miband::alert_level le
       else
         b.alert(miband::make_alert(p.level), std::move(d));
     });
-    co_return ec ? s.fail("alert", ec) : exit_ok;
+    if (ec) co_return s.fail("alert", ec);
+    std::fputs(note.c_str(), stderr);
+    co_return exit_ok;
   });
 }
 

@@ -387,7 +387,7 @@ TEST_CASE("cli: alert --text sends one alert (cut, said on stderr); --split send
 
   r = run("alert --split --text '" + text + "' " + sim.device());
   CHECK(r.status == 0);
-  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sending it as 2 alerts, 4 s "
+  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sent it as 2 alerts, 4 s "
                  "apart\n");
   a = sim.alerts();
   REQUIRE(a.size() == 2);
