@@ -2,6 +2,7 @@
 // Notification New Alert 2A46 (icon + text) (fact sheet §11).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -84,10 +85,22 @@ struct new_alert {
 /// needs fw ≥ 1.0.1.28 with fonts installed (§11.2).
 frame encode_new_alert(const new_alert& a, std::size_t* consumed = nullptr);
 
-/// The whole text as consecutive writes with the same header, each cut at a
-/// character boundary (GB's MAKE_MULTIPLE overflow strategy, §11.2). Always
-/// at least one frame. GB waits ≥ 4 s between notifications (§11.1).
+/// The whole text as writes with the same header, each cut at a character
+/// boundary (GB's MAKE_MULTIPLE overflow strategy, §11.2). Always at least
+/// one frame. On a Mi Band 2 each write is an alert of its own (it vibrates
+/// again and replaces the text shown), so the parts are separate alerts:
+/// send them new_alert_spacing apart, never back to back.
 std::vector<frame> encode_new_alert_parts(const new_alert& a);
+
+/// The gap between two alerts: GB waits ≥ 4 s after a notification before
+/// the next (GB-N2, fact sheet §11.1).
+inline constexpr std::chrono::milliseconds new_alert_spacing{4000};
+
+/// Whether a Mi Band 2 shows the text of a New Alert of this category: only
+/// SMS and incoming call do (GB-N2, §11.2 [S]); the others show an icon only.
+constexpr bool miband2_shows_text(alert_category c) noexcept {
+  return c == alert_category::sms || c == alert_category::incoming_call;
+}
 
 /// Stop a ringing incoming-call alert: `03 00` to 2A46 (GB-N2, GB-ANP).
 inline constexpr frame new_alert_stop_call{0x03, 0x00};

@@ -30,6 +30,7 @@ band::~band() {
 void band::cancel() {
   auth_run_.reset();
   hr_once_run_.reset();
+  alert_gap_.reset();
   streaming_ = hr_running_ = sensors_running_ = false;
   keep_alive_.cancel();
   watchdog_.cancel();
@@ -287,6 +288,7 @@ void band::heart_rate_once(std::chrono::milliseconds timeout, unique_function<vo
     registration listener;
     timer deadline;
     bool finishing = false;
+    std::optional<double> asked;  // band seconds when `15 02 01` went out
     run_t(std::shared_ptr<op<std::uint16_t>> op_, asio::any_io_executor ex, const scaled_clock& c)
         : o(std::move(op_)), deadline(ex, c) {}
   };
@@ -307,25 +309,41 @@ void band::heart_rate_once(std::chrono::milliseconds timeout, unique_function<vo
     });
   };
   const bool strap = caps_.is_heart_rate_sensor();
-  run->listener = listen(uuids::heart_rate_measurement(), [this, finish, strap](std::uint16_t, bytes_view v, bool) {
+  run->listener = listen(uuids::heart_rate_measurement(), [this, weak, finish, strap](std::uint16_t, bytes_view v, bool) {
     heart_rate_measurement m;
     if (decode_heart_rate_measurement(v, m)) return void(++stats_.malformed);
     ++stats_.hr_values;
     // A strap measures all the time: its first reading on the skin is the
     // answer (0 or "no contact" means it is not worn yet).
     if (strap && (m.bpm == 0 || m.contact == sensor_contact::not_detected)) return;
+    if (!strap) {
+      // A band may still be sending values of a mode an earlier client left
+      // running: only a value late enough after `15 02 01` is its answer.
+      auto r = weak.lock();
+      if (!r) return;
+      const double earliest = std::chrono::duration<double>(one_shot_earliest).count();
+      if (!r->asked || clock_.seconds() - *r->asked < earliest) return void(++stats_.hr_ignored);
+    }
     finish(check_reading(m), m.bpm);
   });
-  subscribe(uuids::heart_rate_measurement(), [this, weak, finish, timeout](error_code ec) {
+  // CCCD on, stop both modes (§5.3 "typical call order"), then `15 02 01`.
+  std::vector<step> s;
+  s.push_back([this](done_fn next) { subscribe(uuids::heart_rate_measurement(), std::move(next)); });
+  for (const frame* f : {&hr_stop_one_shot, &hr_stop_continuous})
+    if (!caps_.is_heart_rate_sensor())  // not on a strap (see below)
+      s.push_back([this, f](done_fn next) { write_req(uuids::heart_rate_control_point(), f->bytes(), std::move(next)); });
+  sequence(std::move(s), [this, weak, finish, timeout](error_code ec) {
     auto run = weak.lock();
     if (!run || run->o->done()) return;
     if (ec) return finish(ec, 0);
     // Never a Mi Band command on a strap's control point: there `01` resets
     // Energy Expended and nothing else is defined (HRS 1.0 §3.3).
-    if (!caps_.is_heart_rate_sensor())
+    if (!caps_.is_heart_rate_sensor()) {
+      run->asked = clock_.seconds();
       write_req(uuids::heart_rate_control_point(), hr_start_one_shot.bytes(), [finish](error_code wec) {
         if (wec) finish(wec, 0);
       });
+    }
     run->deadline.expires_after(timeout);
     run->deadline.async_wait([finish](error_code tec) {
       if (!tec) finish(make_error_code(errc::no_answer), 0);
@@ -356,7 +374,12 @@ void band::on_sensor_value(bytes_view v) {
   ++stats_.sensor_packets;
   last_value_ = clock_.seconds();
   const auto order = tracker_.observe(p.counter);
-  const sensor_event se{p, order, clock_.wall(), clock_.mono()};
+  using kind = counter_tracker::kind;
+  if (order.what == kind::gap || order.what == kind::resync || order.what == kind::out_of_order)
+    timeline_.discontinuity();  // samples lost in between: counting cannot place what follows
+  const double wall = clock_.wall();
+  const auto times = timeline_.place_wall(last_value_, wall, clock_.speed(), p);
+  const sensor_event se{p, order, wall, clock_.mono(), times};
   stream_event e;
   e.what = stream_event::kind::sensor;
   e.sensor = &se;
@@ -469,8 +492,14 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
     });
   }
   if (sensors) {
-    s.push_back([this](done_fn next) {
+    s.push_back([this, rate = opts.rate_hz](done_fn next) {
       tracker_.reset(0);
+      // Samples are measured from `02` on (§6.2, §6.3); their times come
+      // from the arrivals, the requested rate only until it is measured.
+      sample_timeline::options to;
+      to.nominal_rate_hz = rate;
+      timeline_ = sample_timeline(to);
+      timeline_.start(clock_.seconds());
       sensors_running_ = true;
       write_cmd(uuids::sensor_control(), sensor_start.bytes(), std::move(next));
     });
@@ -524,11 +553,37 @@ void band::alert(const frame& value, done_fn done) {
 
 void band::send_new_alert(const new_alert& a, done_fn done) {
   auto o = ops_.make<>(ex_, std::move(done));
-  auto parts = encode_new_alert_parts(a);
+  const frame f = encode_new_alert(a);
+  write_req(uuids::new_alert(), f.bytes(), [o](error_code ec) { o->complete(ec); });
+}
+
+void band::send_new_alert_parts(const new_alert& a, std::chrono::milliseconds spacing, done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
+  // Its own timer (deadlines never share one), held by the band so that it
+  // dies with it; a newer call replaces it, aborting the older wait.
+  alert_gap_ = std::make_shared<timer>(ex_, clock_);
+  std::weak_ptr<timer> gap = alert_gap_;
   std::vector<step> s;
-  for (auto& f : parts)
+  for (const frame& f : encode_new_alert_parts(a)) {
+    if (!s.empty())
+      s.push_back([gap, spacing](done_fn next) {
+        auto t = gap.lock();
+        if (!t) return next(make_error_code(asio::error::operation_aborted));
+        t->expires_after(spacing);
+        t->async_wait([next = std::move(next)](error_code ec) mutable { next(ec); });
+      });
     s.push_back([this, f](done_fn next) { write_req(uuids::new_alert(), f.bytes(), std::move(next)); });
+  }
   sequence(std::move(s), [o](error_code ec) { o->complete(ec); });
+}
+
+void band::stop_alerts(done_fn done) {
+  auto o = ops_.make<>(ex_, std::move(done));
+  std::vector<step> s;
+  s.push_back([this](done_fn next) { write_cmd(uuids::alert_level(), make_alert(alert_level::none).bytes(), std::move(next)); });
+  s.push_back([this](done_fn next) { write_req(uuids::new_alert(), new_alert_stop_call.bytes(), std::move(next)); });
+  // Both writes go out even if the first fails: stopping is best effort.
+  sequence(std::move(s), [o](error_code ec) { o->complete(ec); }, true);
 }
 
 void band::follow_events(std::function<void(const device_event&)> cb, done_fn done) {

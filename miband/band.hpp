@@ -36,6 +36,7 @@
 #include "miband/device_info.hpp"
 #include "miband/event.hpp"
 #include "miband/heart_rate.hpp"
+#include "miband/sample_times.hpp"
 #include "miband/sensor.hpp"
 #include "miband/steps.hpp"
 #include "miband/time.hpp"
@@ -55,6 +56,11 @@ struct sensor_event {
   counter_tracker::result order;
   double wall = 0;  ///< host wall clock at arrival, seconds since the Unix epoch
   double mono = 0;  ///< host monotonic clock at arrival, seconds
+  /// When each sample was measured, host wall clock (one per sample, none
+  /// after `wall`, never going back): reconstructed from the arrivals by
+  /// the band's sample_timeline (miband/sample_times.hpp). Valid during the
+  /// callback.
+  std::span<const double> times;
 };
 
 /// What a running stream delivers, through one handler.
@@ -82,6 +88,7 @@ struct band_stats {
   std::uint64_t malformed = 0;     ///< notifications that did not decode (reported, skipped)
   std::uint64_t sensor_packets = 0;
   std::uint64_t hr_values = 0;
+  std::uint64_t hr_ignored = 0;    ///< one-shot: values too soon after `15 02 01` to be its answer
 };
 
 class band {
@@ -133,7 +140,12 @@ class band {
   void read_device_information(unique_function<void(error_code, device_information)> done);
 
   /// One-shot measurement (§5.3): result or errc::measurement_failed (a 0
-  /// reading) or errc::no_answer after `timeout` (band time).
+  /// reading) or errc::no_answer after `timeout` (band time from `15 02 01`).
+  /// Both modes are stopped first (`15 02 00`, `15 01 00`, as CR and VS-JS
+  /// do), so a continuous measurement left running cannot answer, and values
+  /// arriving sooner than one_shot_earliest after `15 02 01` are ignored
+  /// (counted in stats().hr_ignored): the band keeps sending for a while
+  /// after a stop.
   void heart_rate_once(std::chrono::milliseconds timeout, unique_function<void(error_code, std::uint16_t)> done);
   /// Continuous heart rate with the `16` keep-alive every 12 s: a stream
   /// with heart rate only.
@@ -146,8 +158,19 @@ class band {
   void stop(done_fn done);
   bool streaming() const noexcept { return streaming_; }
 
+  /// Immediate Alert (2A06, Write Command): make_alert(level), find_device...
   void alert(const frame& value, done_fn done);
+  /// One New Alert (2A46, Write Request): one alert on the band. Text that
+  /// does not fit in one write is cut at a character boundary
+  /// (encode_new_alert(); the band would show each further write as an
+  /// alert of its own).
   void send_new_alert(const new_alert& a, done_fn done);
+  /// The whole text as separate alerts (encode_new_alert_parts()), each
+  /// write starting `spacing` of band time after the previous one completed.
+  void send_new_alert_parts(const new_alert& a, std::chrono::milliseconds spacing, done_fn done);
+  /// Stops every alert: `00` to Immediate Alert and `03 00` (stop a ringing
+  /// incoming call) to New Alert (§11.1, §11.2).
+  void stop_alerts(done_fn done);
   /// Device events (§15) reach `cb` until stop_following() or destruction.
   void follow_events(std::function<void(const device_event&)> cb, done_fn done);
   /// Drops the steps and events listeners (no ATT traffic).
@@ -203,11 +226,22 @@ class band {
     return initiate<void(error_code)>(ex_, std::forward<Token>(token),
                                       [this, a](auto h) { send_new_alert(a, std::move(h)); });
   }
+  template <class Token>
+  auto async_send_new_alert_parts(const new_alert& a, std::chrono::milliseconds spacing, Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token),
+                                      [this, a, spacing](auto h) { send_new_alert_parts(a, spacing, std::move(h)); });
+  }
+  template <class Token> auto async_stop_alerts(Token&& token) {
+    return initiate<void(error_code)>(ex_, std::forward<Token>(token), [this](auto h) { stop_alerts(std::move(h)); });
+  }
 
   std::chrono::milliseconds watchdog_period{5000};  ///< band time without values before a stall event
+  std::chrono::milliseconds one_shot_earliest{hr_one_shot_earliest};  ///< see heart_rate_once()
   double counts_per_g = miband2_counts_per_g;
   const band_stats& stats() const noexcept { return stats_; }
   const counter_tracker& counters() const noexcept { return tracker_; }
+  /// The stream's sample times and the rates measured from arrivals.
+  const sample_timeline& timeline() const noexcept { return timeline_; }
 
  private:
   using done_op = op<>;
@@ -234,9 +268,11 @@ class band {
   stream_handler on_event_;
   registration hr_reg_, sensor_reg_, control_reg_, steps_reg_, events_reg_;
   std::shared_ptr<void> auth_run_, hr_once_run_;  // in-flight runs die with the band
+  std::shared_ptr<timer> alert_gap_;               // send_new_alert_parts' wait; dies with the band
   double last_value_ = 0;  // band seconds of the last HR or sensor value
   bool streaming_ = false, hr_running_ = false, sensors_running_ = false;
   counter_tracker tracker_;
+  sample_timeline timeline_;
   band_stats stats_;
   device_capabilities caps_;
   std::string name_;

@@ -41,6 +41,7 @@ class category final : public boost::system::error_category {
       case errc::alert_service_missing:
         return "the device has no Immediate Alert (0x1802) or Alert Notification (0x1811) service";
       case errc::device_information_missing: return "the device has no Device Information service (0x180A)";
+      case errc::key_file_exposed: return "a key file is open to group or others (chmod 600 it)";
     }
     return "unknown Mi Band error";
   }

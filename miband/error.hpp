@@ -42,6 +42,7 @@ enum class errc {
   raw_sensor_missing,          ///< FEE0 without the raw sensor characteristics 00000001/00000002
   alert_service_missing,       ///< no Immediate Alert 0x1802 / Alert Notification 0x1811
   device_information_missing,  ///< no Device Information service 0x180A
+  key_file_exposed,      ///< a key file group or others may access (details in session::last_message())
 };
 
 const boost::system::error_category& errc_category() noexcept;

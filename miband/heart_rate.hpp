@@ -102,6 +102,12 @@ constexpr frame make_hr_periodic(std::uint8_t minutes) {
 inline constexpr std::chrono::seconds hr_keep_alive_period{12};  ///< FR HEART_KEEP_ALIVE_PERIOD, CAP-A ~12.1 s
 /// One-shot result arrives 6.1–7.2 s after `15 02 01` (CAP-A); VS-JS gives up after 15 s.
 inline constexpr std::chrono::seconds hr_one_shot_timeout{15};
+/// A value sooner than this after `15 02 01` cannot be its answer (the four
+/// CAP-A results came 6.15, 7.20, 6.80 and 7.05 s after it): it is a
+/// continuous value still coming after `15 01 00` ("the band sends
+/// measurement results for quite a while even after telling it to stop",
+/// §5.3), e.g. from an earlier process that died with continuous mode on.
+inline constexpr std::chrono::seconds hr_one_shot_earliest{5};
 
 /// A 2A39 write as the band sees it.
 struct hr_command {

@@ -31,7 +31,7 @@ link_event event_of(link_event::kind k) {
 // Failures that another attempt cannot mend: the user must act.
 bool fatal_for_reconnect(const error_code& ec) {
   return ec == errc::key_rejected || ec == errc::no_key || ec == errc::bind_refused || ec == errc::invalid_key ||
-         ec == gatt::errc::not_in_cache;
+         ec == errc::key_file_exposed || ec == gatt::errc::not_in_cache;
 }
 
 }  // namespace
@@ -127,7 +127,9 @@ error_code session::open_sim(bool with_key) {
       } else if (!so.key && with_key) {
         std::string err;
         auto k = opts_.store->load_key(device_id_, err);
-        if (!k) {
+        // A key file that exists but cannot be used is reported by
+        // key_for_auth(); it is never replaced behind the user's back.
+        if (!k && err.empty()) {
           k = random_key();
           if (auto e = opts_.store->save_key(device_id_, *k); !e.empty()) message_ = e;
         }
@@ -163,6 +165,11 @@ void session::attach_link() {
 
 std::optional<auth_key> session::key_for_auth(error_code& ec) {
   if (opts_.key) return opts_.key;
+  if (std::string p = opts_.store->key_mode_problem(device_id_); !p.empty()) {
+    message_ = p;
+    ec = make_error_code(errc::key_file_exposed);
+    return std::nullopt;
+  }
   std::string err;
   auto k = opts_.store->load_key(device_id_, err);
   if (!err.empty()) {
@@ -276,6 +283,10 @@ void session::pair(bool force, unique_function<void(error_code, std::optional<au
   auto o = ops_.make<std::optional<auth_key>>(get_executor(), std::move(done));
   std::string err;
   if (!band_) return o->complete(make_error_code(errc::invalid_argument), std::nullopt);
+  if (std::string p = opts_.store->key_mode_problem(device_id_); !p.empty() && !force) {
+    message_ = p;
+    return o->complete(make_error_code(errc::key_file_exposed), std::nullopt);
+  }
   const auto& caps = band_->capabilities();
   if (!caps.needs_auth()) return o->complete(make_error_code(errc::auth_service_missing), std::nullopt);
   // §18: the Mi Band 4 and Bip Lite take only their vendor app's key; never `01`.

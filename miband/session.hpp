@@ -101,10 +101,13 @@ class session {
   /// Service Changed and, when `authenticate` and the device is a Huami band,
   /// authenticates with the user's or the stored key; a heart-rate strap
   /// needs no key and no auth. Errors: errc::transport_failed (see
-  /// last_message()), errc::no_key, discovery/ATT errors, auth errors.
+  /// last_message()), errc::no_key, errc::key_file_exposed (the stored key
+  /// file is open to group or others: last_message() names it and the chmod
+  /// that fixes it), discovery/ATT errors, auth errors.
   void connect(bool authenticate, done_fn done);
   /// Binds a new random key (the user taps the band) and stores it. Call
   /// after connect(false). Errors: errc::key_already_stored unless `force`;
+  /// errc::key_file_exposed unless `force` (replacing it mends it);
   /// errc::bind_not_supported on a band that takes only its vendor app's key
   /// (Mi Band 4, Bip Lite: nothing is written); errc::auth_service_missing
   /// on a device without Mi Band auth (a strap).

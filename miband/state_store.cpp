@@ -59,7 +59,13 @@ std::string state_store::device_id(const std::string& target) {
 std::string state_store::key_path(const std::string& id) const { return dir_ + "/keys/" + id + ".key"; }
 std::string state_store::cache_path(const std::string& id) const { return dir_ + "/cache/" + id + ".gatt"; }
 
+std::string state_store::key_mode_problem(const std::string& id) const { return key_file_mode_problem(key_path(id)); }
+
 std::optional<auth_key> state_store::load_key(const std::string& id, std::string& error) const {
+  if (std::string p = key_file_mode_problem(key_path(id)); !p.empty()) {
+    error = p;
+    return std::nullopt;
+  }
   bool ok = false;
   const std::string text = read_file(key_path(id), ok);
   if (!ok) return std::nullopt;
@@ -130,9 +136,41 @@ std::string state_store::save_history_resume(const std::string& id, std::chrono:
   return {};
 }
 
+namespace {
+
+// `path` as one shell word for chmod: as is when it holds only characters no shell
+// treats specially, else in single quotes (a quote inside as '\'').
+std::string shell_word(std::string path) {
+  if (!path.empty() && path[0] == '-') path = "./" + path;  // not an option to chmod
+  const bool plain = !path.empty() && path.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789_-./+,:=@%") == std::string::npos;
+  if (plain) return path;
+  std::string q = "'";
+  for (char c : path) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+std::string key_file_mode_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  const unsigned open_bits = st.st_mode & 077;
+  if (open_bits == 0) return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  const char* how = (open_bits & 044) ? "readable by group or others" : "writable or executable by group or others";
+  return "key file " + path + " is " + how + " (mode " + mode + "), so bandwire will not use it; fix it with: chmod 600 " +
+         shell_word(path);
+}
+
 std::optional<auth_key> key_from_user(const std::string& key_file, std::string& error) {
   std::optional<auth_key> k;
   if (!key_file.empty()) {
+    if (std::string p = key_file_mode_problem(key_file); !p.empty()) {
+      error = p;
+      return std::nullopt;
+    }
     bool ok = false;
     const std::string text = read_file(key_file, ok);
     if (!ok) {

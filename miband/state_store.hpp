@@ -27,8 +27,13 @@ class state_store {
   /// A file-name-safe id for a device: "FA8EE312B4A9", "sim", "unix-tmp-band.sock".
   static std::string device_id(const std::string& target);
 
-  /// The stored key, if any; `error` is set when a file exists but is bad.
+  /// The stored key, if any; `error` is set when a file exists but is bad,
+  /// or when group or others may access it (key_file_mode_problem()).
   virtual std::optional<auth_key> load_key(const std::string& id, std::string& error) const;
+  /// Why the stored key must not be used, or "": by default
+  /// key_file_mode_problem(key_path(id)). A store that keeps keys elsewhere
+  /// overrides it (or inherits "" for a file that does not exist).
+  virtual std::string key_mode_problem(const std::string& id) const;
   /// Writes the key with mode 0600 (directory 0700). Returns "" or an error.
   virtual std::string save_key(const std::string& id, const auth_key& key) const;
   std::string key_path(const std::string& id) const;
@@ -55,7 +60,18 @@ class state_store {
 
 /// Reads a key given as a file (32 hex digits) or as the BANDWIRE_KEY
 /// environment variable. Empty optional and empty error when neither is set.
+/// A key file that group or others may access is refused (`error` says so,
+/// with the chmod that fixes it).
 std::optional<auth_key> key_from_user(const std::string& key_file, std::string& error);
+
+/// A key is all it takes to act as this host towards the band (fact sheet
+/// §4: whoever holds it passes auth), so a key file must be the owner's
+/// alone, as ssh requires of private keys. "" when `path` has no group or
+/// other permission bits (or cannot be stat'ed: reading it reports that);
+/// otherwise one line naming the file and its mode and ending with the
+/// command that fixes it, `chmod 600 PATH` (PATH quoted for a shell when it
+/// needs to be).
+std::string key_file_mode_problem(const std::string& path);
 
 /// Text form of a discovered database (one line per entity), for the cache.
 std::string serialize_services(const std::vector<gatt::service>& s);

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "miband/alert.hpp"
 #include "miband/battery.hpp"
 #include "miband/heart_rate.hpp"
 #include "miband/history.hpp"
@@ -147,20 +148,16 @@ void virtual_band::build_database() {
   db.add_cccd();                                                 // 0x001a
   chr(firmware_data(), WNR);                  // 0x001c
   db.add_primary_service(alert_notification_service());          // 0x001d
-  chr(new_alert(), W, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x001f
-    if (!authed_) return 0;
-    ++stats_.new_alerts;
-    if (v.size() > 2) stats_.last_alert_text.assign(v.begin() + 2, v.end());
-    return 0;
-  });
+  chr(uuids::new_alert(), W, {}, {}, [this](bytes_view v) { return on_new_alert(v); });  // 0x001f
   db.add_user_description("New Alert");                         // 0x0020 (value never read; choice)
   chr(alert_notification_control_point(), R | W | N);  // 0x0022
   db.add_cccd();                                                 // 0x0023
   db.add_primary_service(immediate_alert_service());             // 0x0024
-  chr(alert_level(), WNR, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x0026
+  chr(uuids::alert_level(), WNR, {}, {}, [this](bytes_view v) -> gatt::att_status {  // 0x0026
     if (!authed_ || v.empty()) return 0;
     stats_.last_alert_level = v[0];
     if (v[0] != 0) ++stats_.vibrations;
+    log_alert(false, v);
     return 0;
   });
   if (opts_.heart_rate_service) {  // the HRX has none (fact sheet §18)
@@ -335,6 +332,7 @@ void virtual_band::drop_link() {
 void virtual_band::end_connection() {
   ++generation_;
   for (auto* t : {&tap_timer_, &unauth_timer_, &hr_timer_, &sensor_timer_, &steps_timer_, &drop_timer_}) t->cancel();
+  hr_linger_timer_.cancel();
   // Destroy the session after the bearer's own handlers have returned.
   auto dead = std::shared_ptr<gatt::server_session>(std::move(session_));
   asio::post(ex_, [dead] {});
@@ -419,6 +417,25 @@ gatt::att_status virtual_band::on_auth_write(bytes_view v) {
   }
 }
 
+// ---- alerts (§11) ----
+
+gatt::att_status virtual_band::on_new_alert(bytes_view v) {
+  new_alert a;
+  if (!authed_ || decode_new_alert(v, a)) return 0;
+  ++stats_.new_alerts;
+  // The band shows text for SMS and incoming call only (§11.2); the others
+  // show their icon.
+  stats_.last_alert_text = miband2_shows_text(a.category) ? std::string(a.text) : std::string();
+  if (a.category == alert_category::incoming_call) stats_.call_ringing = a.count > 0;
+  log_alert(true, v);
+  return 0;
+}
+
+void virtual_band::log_alert(bool to_new_alert, bytes_view v) {
+  alert_log_.push_back({clock_.seconds(), to_new_alert, std::vector<std::uint8_t>(v.begin(), v.end())});
+  if (on_alert_) on_alert_(alert_log_.back());
+}
+
 // ---- heart rate (§5) ----
 
 gatt::att_status virtual_band::on_hr_control(bytes_view v) {
@@ -447,11 +464,24 @@ gatt::att_status virtual_band::on_hr_control(bytes_view v) {
     after(hr_timer_, 6.6s, [this] { hr_tick(); });  // first value ~6.6 s (§5.3)
   } else if (!c.enable && (c.mode == hr_mode::continuous || c.mode == hr_mode::one_shot)) {
     if ((c.mode == hr_mode::continuous) == (hr_ == hr_state::continuous) || hr_ == hr_state::one_shot) {
+      if (hr_ == hr_state::continuous && opts_.hr_stop_linger.count() > 0) {
+        hr_linger_until_ = now + std::chrono::duration<double>(opts_.hr_stop_linger).count();
+        after(hr_linger_timer_, 1.25s, [this] { hr_linger_tick(); });
+      }
       hr_ = hr_state::off;
       hr_timer_.cancel();
     }
   }
   return 0;
+}
+
+// Continuous values still coming after `15 01 00` (sim_options::hr_stop_linger).
+void virtual_band::hr_linger_tick() {
+  if (clock_.seconds() > hr_linger_until_) return;
+  const auto bpm = static_cast<std::uint8_t>(signals_.heart_rate(clock_.seconds()));
+  ++stats_.hr_values;
+  notify(hr_measurement_handle, make_miband_heart_rate(bpm).bytes());
+  after(hr_linger_timer_, 1.25s, [this] { hr_linger_tick(); });
 }
 
 void virtual_band::hr_tick() {
@@ -488,7 +518,12 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
     case sensor_cmd_start:
       sensor_streaming_ = true;
       sensor_counter_ = 0;  // restarts at 0 on each start (§6.3)
-      accel_due_ = ppg_due_ = 0;
+      // CAP-A's first burst, 1.35 s after `02`, holds the 33 accelerometer
+      // samples measured since and no PPG; PPG (16 samples) starts with the
+      // second burst, measured since the first (§6.2, §20.5).
+      accel_t0_ = clock_.seconds() + 1.0 / sensor_rate_;
+      ppg_t0_ = clock_.seconds() + 1.35 + 1.0 / sensor_rate_;
+      accel_i_ = ppg_i_ = 0;
       replay_pos_ = 0;
       sensor_t_ = clock_.seconds() + 1.35;
       reply_later(make_reply(sensor_cmd_start, status_success));
@@ -514,41 +549,40 @@ gatt::att_status virtual_band::on_sensor_control(bytes_view v) {
   return 0;
 }
 
-// One burst every ~0.65 s (§6.3): the samples owed at the configured rate,
-// accelerometer packets of up to 3 samples, then PPG packets of up to 9, all
-// numbered by one shared counter.
+// One burst every ~0.65 s (§6.3): every sample measured since the last
+// burst, accelerometer packets of up to 3 samples, then PPG packets of up to
+// 9, all numbered by one shared counter. The samples were measured before
+// the burst went out, each at its own time (the signal model's value then).
 void virtual_band::sensor_burst() {
   if (!sensor_streaming_) return;
   constexpr double burst = 0.65;
   const double rate = sensor_rate_;
-  if (sensor_mask_ & sensor_accelerometer) accel_due_ += rate * burst;
-  if ((sensor_mask_ & sensor_ppg) && opts_.ppg) ppg_due_ += rate * burst;  // no optical sensor on the HRX
-  double t_accel = sensor_t_, t_ppg = sensor_t_;
   auto send = [&](const sensor_packet& p) {
     frame f;
     if (encode_sensor_packet(p, f)) return;
     ++stats_.sensor_packets;
     notify(sensor_data_handle, f.bytes());
   };
-  while (accel_due_ >= 1) {
+  // Sample i of a sensor, if it was measured by this burst's due time (a
+  // sample exactly on it, as every 4th burst at 25 Hz, goes with it whatever
+  // the rounding).
+  auto due = [&](double t0, std::uint64_t i) { return t0 + static_cast<double>(i) / rate <= sensor_t_ + 1e-6; };
+  while ((sensor_mask_ & sensor_accelerometer) && due(accel_t0_, accel_i_)) {
     sensor_packet p;
     p.type = sensor_packet_type::accelerometer;
     p.counter = sensor_counter_++;
-    p.count = static_cast<std::uint8_t>(std::min(3.0, accel_due_));
-    for (std::size_t i = 0; i < p.count; ++i, t_accel += 1 / rate) {
-      auto a = signals_.accelerometer(t_accel);
-      p.raw[3 * i] = a.x, p.raw[3 * i + 1] = a.y, p.raw[3 * i + 2] = a.z;
+    for (; p.count < 3 && due(accel_t0_, accel_i_); ++p.count, ++accel_i_) {
+      auto a = signals_.accelerometer(accel_t0_ + static_cast<double>(accel_i_) / rate);
+      p.raw[3 * p.count] = a.x, p.raw[3 * p.count + 1] = a.y, p.raw[3 * p.count + 2] = a.z;
     }
-    accel_due_ -= p.count;
     send(p);
   }
-  while (ppg_due_ >= 1) {
+  while ((sensor_mask_ & sensor_ppg) && opts_.ppg && due(ppg_t0_, ppg_i_)) {  // no optical sensor on the HRX
     sensor_packet p;
     p.type = sensor_packet_type::ppg;
     p.counter = sensor_counter_++;
-    p.count = static_cast<std::uint8_t>(std::min(9.0, ppg_due_));
-    for (std::size_t i = 0; i < p.count; ++i, t_ppg += 1 / rate) p.raw[i] = signals_.ppg(t_ppg);
-    ppg_due_ -= p.count;
+    for (; p.count < 9 && due(ppg_t0_, ppg_i_); ++p.count, ++ppg_i_)
+      p.raw[p.count] = signals_.ppg(ppg_t0_ + static_cast<double>(ppg_i_) / rate);
     send(p);
   }
   sensor_t_ += burst;

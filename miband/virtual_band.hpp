@@ -70,6 +70,11 @@ struct sim_options {
   /// Link drop on demand: after N PDUs from the client, or after a time.
   std::optional<std::size_t> drop_after_pdus;
   std::optional<std::chrono::milliseconds> drop_after;
+  /// Continuous heart-rate values keep coming this long (band time) after
+  /// `15 01 00`: "the band sends measurement results for quite a while even
+  /// after telling it to stop" (§5.3); how long is not known [?]. Choice:
+  /// 0 (stops at once) unless a test asks for it.
+  std::chrono::milliseconds hr_stop_linger{0};
   /// Replay these notifications when streaming instead of synthetic data.
   std::shared_ptr<const std::vector<recorded_notification>> replay;
   // ---- activity history (§14; see miband/history_server.hpp) ----
@@ -117,6 +122,17 @@ class virtual_band {
   /// Runs after each connection ends.
   void on_disconnect(std::function<void()> cb) { on_disconnect_ = std::move(cb); }
 
+  /// One write to Immediate Alert (2A06) or New Alert (2A46) after auth.
+  struct alert_write {
+    double at = 0;  ///< band seconds (clock.seconds()) when it arrived
+    bool to_new_alert = false;  ///< 2A46 (else 2A06)
+    std::vector<std::uint8_t> value;
+  };
+  /// Every alert write, in order, for tests to check bytes and spacing.
+  const std::vector<alert_write>& alert_log() const noexcept { return alert_log_; }
+  /// Runs on each alert write (the `sim` command logs them).
+  void on_alert(std::function<void(const alert_write&)> cb) { on_alert_ = std::move(cb); }
+
   const gatt::database& database() const noexcept;
   /// The key the band holds now (after a bind).
   const std::optional<auth_key>& key() const noexcept { return opts_.key; }
@@ -134,7 +150,10 @@ class virtual_band {
     std::uint32_t vibrations = 0;       ///< Immediate Alert writes with level > 0
     std::uint8_t last_alert_level = 0;
     std::uint32_t new_alerts = 0;
+    /// The text the band shows: of an SMS or incoming call only; other
+    /// categories show an icon (miband2_shows_text(), §11.2).
     std::string last_alert_text;
+    bool call_ringing = false;  ///< New Alert `03 nn` (nn > 0) until `03 00` (§11.2)
     std::uint32_t sensor_packets = 0;
     std::uint32_t hr_values = 0;
     std::uint32_t keep_alives = 0;
@@ -172,9 +191,12 @@ class virtual_band {
   gatt::att_status on_hr_control(bytes_view v);
   gatt::att_status on_sensor_control(bytes_view v);
   gatt::att_status on_config(bytes_view v);
+  gatt::att_status on_new_alert(bytes_view v);
+  void log_alert(bool to_new_alert, bytes_view v);
   gatt::att_status on_time_write(bytes_view v);
   gatt::att_status on_activity_control(bytes_view v);
   void hr_tick();
+  void hr_linger_tick();
   void sensor_burst();
   void replay_step();
   void steps_tick();
@@ -191,6 +213,8 @@ class virtual_band {
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
   counters stats_;
+  std::vector<alert_write> alert_log_;
+  std::function<void(const alert_write&)> on_alert_;
 
   // per-connection state
   bool authed_ = false;
@@ -201,13 +225,18 @@ class virtual_band {
   bool sensor_configured_ = false, sensor_streaming_ = false;
   std::uint8_t sensor_mask_ = 0x03, sensor_rate_ = 25;
   std::uint8_t sensor_counter_ = 0;
-  double accel_due_ = 0, ppg_due_ = 0;  // samples owed (fractional)
-  double sensor_t_ = 0;                 // band time of the next sample
+  // Each sensor samples at sensor_rate_ from its own start: sample i at
+  // *_t0_ + i / rate (band time), sent with the first burst due after it.
+  double accel_t0_ = 0, ppg_t0_ = 0;
+  std::uint64_t accel_i_ = 0, ppg_i_ = 0;  // the next sample to measure
+  double sensor_t_ = 0;                    // band time the next burst is due
   std::size_t replay_pos_ = 0;
   double replay_origin_ = 0;
   std::chrono::seconds time_offset_{0};  // band clock minus host clock, set by writes
 
   timer tap_timer_, unauth_timer_, hr_timer_, sensor_timer_, steps_timer_, drop_timer_;
+  timer hr_linger_timer_{ex_, clock_};
+  double hr_linger_until_ = 0;  // band seconds: values still sent after a stop (hr_stop_linger)
   registration close_reg_, tap_reg_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

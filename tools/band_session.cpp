@@ -26,7 +26,9 @@ void declare_band_options(option_set& o) {
   o.value("--state-dir", "DIR", "keys and GATT cache (default $XDG_STATE_HOME/bandwire,\n"
                                 "else ~/.local/state/bandwire)")
       .value("--key-file", "FILE", "the band's key, 32 hex digits (else $BANDWIRE_KEY, else the\n"
-                                   "key `bandwire pair` stored for this device)")
+                                   "key `bandwire pair` stored for this device); a key file\n"
+                                   "group or others may access is refused (exit 2, with the\n"
+                                   "chmod 600 that fixes it)")
       .value("--auth-flag", "0|8", "the auth flag byte: 0 as Mi Fit, 8 as Gadgetbridge (default:\n"
                                    "the family's, 8 on an Amazfit Bip, else 0)")
       .flag("--refresh", "ignore the cached GATT database and rediscover")
@@ -161,6 +163,10 @@ asio::awaitable<int> band_session::connect(bool authenticate) {
     std::fprintf(stderr, "bandwire: %s\n", session->last_message().c_str());
     co_return exit_failed;
   }
+  if (ec == miband::errc::key_file_exposed) {
+    std::fprintf(stderr, "bandwire: %s\n", session->last_message().c_str());
+    co_return exit_usage;
+  }
   co_return fail(authenticate && session->band() && session->client() && !session->client()->services().empty()
                      ? "authentication"
                      : "discovery",
@@ -171,6 +177,10 @@ asio::awaitable<int> band_session::pair(bool force) {
   const auto& store = *opts_.store;
   const auto id = session->device_id();
   if (!force) {
+    if (std::string p = store.key_mode_problem(id); !p.empty()) {
+      std::fprintf(stderr, "bandwire: %s\n", p.c_str());
+      co_return exit_usage;
+    }
     std::string err;
     if (store.load_key(id, err)) {
       std::fprintf(stderr,

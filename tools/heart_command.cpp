@@ -46,8 +46,9 @@ asio::awaitable<int> measure_continuously(band_session& s, double duration) {
 
 void declare_heart(option_set& o) {
   o.usage("heart --device TARGET [--continuous [--duration S]] [options]")
-      .description("One heart-rate measurement (the band needs ~6 s; a failed measurement exits 1),\n"
-                   "or with --continuous one value about every 1.25 s until Ctrl-C or S seconds,\n"
+      .description("One heart-rate measurement (the band needs ~6 s; a failed measurement exits 1;\n"
+                   "a measurement left running by another program is stopped first and its late\n"
+                   "values are not taken for the answer), or with --continuous one value about every 1.25 s until Ctrl-C or S seconds,\n"
                    "keeping the band measuring with a keep-alive every 12 s and reporting when\n"
                    "values stop. A standard heart-rate strap (service 0x180D) needs no key: its\n"
                    "first reading with skin contact is the measurement, and --continuous prints\n"

@@ -199,6 +199,10 @@ int serve(const sim_plan& p) {
   auto settings_log = band.settings().on_log([](const std::string& l) {
     std::fprintf(stderr, "bandwire sim: %s\n", l.c_str());
   });
+  band.on_alert([](const miband::virtual_band::alert_write& w) {
+    std::fprintf(stderr, "bandwire sim: %s %s at band time %.3f s\n", w.to_new_alert ? "new alert" : "alert level",
+                 to_hex(w.value).c_str(), w.at);
+  });
   stop_wait until(io, p.duration);
   until.async_wait([&] {
     local.stop();

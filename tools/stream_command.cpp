@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 #include "tools/await.hpp"
 #include "tools/band_session.hpp"
@@ -16,20 +17,6 @@
 namespace bandwire::tools {
 
 namespace {
-
-// Reconstructs per-sample times: samples are evenly spaced at the configured
-// rate; the clock re-anchors to the arrival time after a gap or when it
-// drifts more than 2 s from the arrivals (packets come in ~0.65 s bursts).
-struct sample_clock {
-  double rate = 25, next = -1;
-  double first_of(std::size_t n, double arrival) {
-    const double span = static_cast<double>(n - 1) / rate;
-    if (next < 0 || std::abs(next + span - arrival) > 2.0) next = arrival - span;
-    const double t = next;
-    next += static_cast<double>(n) / rate;
-    return t;
-  }
-};
 
 // The command line, checked before connecting.
 struct stream_plan {
@@ -67,12 +54,11 @@ std::string make_plan(const args& a, stream_plan& p) {
   return {};
 }
 
-// Turns the session's stream events into records: one per sample, with
-// per-sample times (sample_clock).
+// Turns the session's stream events into records: one per sample, with the
+// sample times the band reconstructed (miband/sample_times.hpp).
 class record_sink {
  public:
-  record_sink(record_writer& w, const stream_plan& p)
-      : w_(w), rate_(p.so.rate_hz), cpg_(p.counts_per_g), accel_{rate_}, ppg_{rate_} {}
+  record_sink(record_writer& w, const stream_plan& p) : w_(w), cpg_(p.counts_per_g) {}
 
   void operator()(const miband::stream_event& e) {
     using kind = miband::stream_event::kind;
@@ -82,7 +68,6 @@ class record_sink {
       r.kind = "gap";
       r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
       r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
-      if (e.what == kind::gap) accel_.next = ppg_.next = -1;
       w_.write(r);
     } else if (e.what == kind::heart_rate) {
       r.kind = "hr", r.bpm = e.hr->bpm;
@@ -92,36 +77,33 @@ class record_sink {
         r.contact = e.hr->contact == miband::sensor_contact::detected ? 1 : 0;
       w_.write(r);
     } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
-      accel(e.sensor->packet, r, e.wall);
+      accel(*e.sensor, r);
     } else {
-      ppg(e.sensor->packet, r, e.wall);
+      ppg(*e.sensor, r);
     }
   }
 
  private:
-  void accel(const miband::sensor_packet& p, record& r, double arrival) {
-    r.kind = "accel", r.seq = p.counter, r.has_xyz = true;
-    double t = accel_.first_of(p.count, arrival);
-    for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / rate_) {
-      const auto smp = p.accel(i);
+  void accel(const miband::sensor_event& e, record& r) {
+    r.kind = "accel", r.seq = e.packet.counter, r.has_xyz = true;
+    for (std::size_t i = 0; i < e.packet.count && i < e.times.size(); ++i) {
+      const auto smp = e.packet.accel(i);
       const auto g = miband::to_g(smp, cpg_);
-      r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
+      r.t = e.times[i], r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
       w_.write(r);
     }
   }
-  void ppg(const miband::sensor_packet& p, record& r, double arrival) {
-    r.kind = "ppg", r.seq = p.counter, r.has_value = true;
-    double t = ppg_.first_of(p.count, arrival);
-    for (auto v : p.ppg()) {
-      r.t = t, r.value = v;
+  void ppg(const miband::sensor_event& e, record& r) {
+    r.kind = "ppg", r.seq = e.packet.counter, r.has_value = true;
+    const auto values = e.packet.ppg();
+    for (std::size_t i = 0; i < values.size() && i < e.times.size(); ++i) {
+      r.t = e.times[i], r.value = values[i];
       w_.write(r);
-      t += 1.0 / rate_;
     }
   }
 
   record_writer& w_;
-  double rate_, cpg_;
-  sample_clock accel_, ppg_;
+  double cpg_;
 };
 
 // Leaves out what the device cannot send, saying which service is missing;
@@ -153,6 +135,11 @@ void print_counters(miband::session& sess) {
                packets, static_cast<unsigned long long>(t.lost()), static_cast<unsigned long long>(t.duplicates()),
                static_cast<unsigned long long>(t.out_of_order()),
                static_cast<unsigned long long>(sess.band()->stats().malformed));
+  // The rates the sample times follow, as measured from arrivals (band time).
+  const auto& tl = sess.band()->timeline();
+  for (auto [type, name] : {std::pair{miband::sensor_packet_type::accelerometer, "accelerometer"},
+                            std::pair{miband::sensor_packet_type::ppg, "PPG"}})
+    if (tl.rate_measured(type)) std::fprintf(stderr, "bandwire: %s rate measured: %.2f Hz\n", name, tl.rate_hz(type));
 }
 
 // Streams until Ctrl-C/SIGTERM, --duration, or the output failing (a closed
@@ -210,7 +197,10 @@ void declare_stream(option_set& o) {
       .value("--format", "jsonl|csv", "record format (default jsonl)")
       .value("--output", "FILE", "write records to FILE instead of stdout (flushed per record)")
       .value("--duration", "S", "stop after S seconds")
-      .value("--rate", "HZ", "sample rate per sensor, 1..100 (default 25)")
+      .value("--rate", "HZ", "sample rate per sensor asked of the band, 1..100 (default 25).\n"
+                             "Only 25 Hz is verified: no other rate was ever observed on a\n"
+                             "real band (fact sheet §6.3, §22.5). Sample times follow the\n"
+                             "rate measured from the arrivals, not this one")
       .flag("--no-accel", "no accelerometer")
       .flag("--no-ppg", "no PPG")
       .flag("--no-hr", "no heart rate (the PPG needs it on a real band)")

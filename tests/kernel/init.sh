@@ -38,7 +38,8 @@ BAND=FA:8E:E3:12:B4:A9                    # the sim's default: the fact sheet's 
 ABSENT=C0:11:22:33:44:55                  # static random, advertised by nobody
 BW="bandwire"
 DEV="--device $BAND --addr-type random --adapter hci0 --state-dir /tmp/state --timeout 10"
-echo 00112233445566778899aabbccddeeff > /tmp/band.key
+# Mode 0600 (umask is a shell builtin): bandwire refuses key files group or others may read.
+(umask 077; echo 00112233445566778899aabbccddeeff > /tmp/band.key)
 
 btmon -w /tmp/cap.btsnoop > /tmp/btmon.log 2>&1 &
 BTMON=$!

@@ -91,3 +91,13 @@ TEST_CASE("new alert: band side") {
     CHECK(decode_new_alert(in, a) == errc::malformed_value);
   }
 }
+
+TEST_CASE("new alert: only SMS and incoming call show text on a Mi Band 2; alerts go 4 s apart (fact sheet 11)") {
+  CHECK(miband2_shows_text(alert_category::sms));
+  CHECK(miband2_shows_text(alert_category::incoming_call));
+  for (auto c : {alert_category::simple, alert_category::email, alert_category::news, alert_category::missed_call,
+                 alert_category::voicemail, alert_category::schedule, alert_category::high_priority,
+                 alert_category::instant_message, alert_category::huami_icon, alert_category::custom})
+    CHECK_FALSE(miband2_shows_text(c));
+  CHECK(new_alert_spacing == std::chrono::seconds(4));
+}

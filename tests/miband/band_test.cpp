@@ -149,6 +149,49 @@ TEST_CASE("band: one-shot heart rate arrives after ~6.5 s of band time") {
   CHECK(r.clock.seconds() - t0 >= 6.4);
 }
 
+TEST_CASE("band: one-shot stops both modes first and ignores values too soon to be its answer (fact sheet 5.3)") {
+  sim_options o;
+  o.key = key_a1();
+  o.hr_stop_linger = 3000ms;  // the band keeps sending for a while after `15 01 00`
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  // An earlier client started continuous heart rate and went away without stopping it.
+  std::optional<error_code> started;
+  r.b->start_heart_rate([](const stream_event&) {}, [&](error_code ec) { started = ec; });
+  REQUIRE(r.run_until([&] { return started.has_value(); }));
+  const double t_run = r.clock.seconds();
+  REQUIRE(r.run_until([&] { return r.clock.seconds() - t_run > 10; }));
+  REQUIRE(r.vb.stats().hr_values >= 3);  // continuous values are flowing
+  r.b = std::make_unique<band>(*r.client, r.clock);  // a new client; nothing was stopped
+
+  std::vector<std::pair<double, std::string>> writes;  // 2A39 writes (handle 0x002c) at band time
+  auto tap = r.bearer->tap([&](att::direction d, bytes_view pdu) {
+    if (d == att::direction::sent && pdu.size() >= 3 && pdu[0] == 0x12 && pdu[1] == 0x2c && pdu[2] == 0x00)
+      writes.emplace_back(r.clock.seconds(), to_hex(pdu.subspan(3)));
+  });
+  std::optional<error_code> ec;
+  std::uint16_t bpm = 0;
+  double t_done = 0;
+  r.b->heart_rate_once(15000ms, [&](error_code e, std::uint16_t v) {
+    ec = e, bpm = v;
+    t_done = r.clock.seconds();
+  });
+  REQUIRE(r.run_until([&] { return ec.has_value(); }));
+  CHECK_FALSE(*ec);
+  REQUIRE(writes.size() == 3);
+  CHECK(writes[0].second == "150200");
+  CHECK(writes[1].second == "150100");
+  CHECK(writes[2].second == "150201");
+  // The answer is the one-shot result, 6.5 s after `15 02 01`; the two values
+  // still sent 1.25 s and 2.5 s after the stop were ignored.
+  CHECK(t_done - writes[2].first == doctest::Approx(6.5).epsilon(1e-9));
+  CHECK(r.b->stats().hr_ignored == 2);
+  CHECK(r.b->stats().hr_values == 3);
+  CHECK(bpm >= 40);
+  CHECK(bpm <= 200);
+}
+
 TEST_CASE("band: without auth the band ignores measurement commands (no answer)") {
   rig r;
   REQUIRE_FALSE(r.discover());
@@ -234,9 +277,12 @@ TEST_CASE("band: raw accelerometer + PPG stream at 25 Hz with one shared counter
   REQUIRE(counters.size() > 20);
   CHECK(counters[0] == 0);
   for (std::size_t i = 1; i < counters.size(); ++i) CHECK(counters[i] == static_cast<std::uint8_t>(counters[i - 1] + 1));
-  // ~18.65 s of streaming (first burst at 1.35 s) at 25 Hz per sensor.
-  CHECK(accel == doctest::Approx(25 * 18.65).epsilon(0.08));
-  CHECK(ppg == doctest::Approx(25 * 18.65).epsilon(0.08));
+  // The last burst, the first event past 20 s, came 20.2 s after `02` (the
+  // first at 1.35 s, then every 0.65 s) with every sample measured until
+  // then at 25 Hz: the accelerometer's from `02` on, the PPG's from the
+  // first burst on (as CAP-A's).
+  CHECK(accel == 505);  // 20.2 s × 25
+  CHECK(ppg == 471);    // (20.2 − 1.35) s × 25, whole samples
   CHECK(hr >= 5);
   CHECK(r.b->counters().lost() == 0);
   // After stop the band sends nothing more.
@@ -244,6 +290,56 @@ TEST_CASE("band: raw accelerometer + PPG stream at 25 Hz with one shared counter
   const double t1 = r.clock.seconds();
   REQUIRE(r.run_until([&] { return r.clock.seconds() - t1 > 3; }));
   CHECK(packets == n);
+}
+
+TEST_CASE("band: sample times are when the virtual band measured the samples, never after their arrival") {
+  sim_options o;
+  o.key = key_a1();
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  // Band seconds (virtual time): the wall clock is the virtual epoch plus them.
+  const double epoch = r.vt.epoch_wall();
+  std::vector<double> accel_t, ppg_t;
+  int after_arrival = 0;
+  std::optional<error_code> started;
+  r.b->start_stream(
+      stream_options{},
+      [&](const stream_event& ev) {
+        if (ev.what != stream_event::kind::sensor) return;
+        auto& out = ev.sensor->packet.type == sensor_packet_type::ppg ? ppg_t : accel_t;
+        REQUIRE(ev.sensor->times.size() == ev.sensor->packet.count);
+        for (double t : ev.sensor->times) {
+          if (t > ev.sensor->wall) ++after_arrival;
+          out.push_back(t - epoch);
+        }
+      },
+      [&](error_code ec) { started = ec; });
+  REQUIRE(r.run_until([&] { return started.has_value(); }));
+  const double start = r.clock.seconds();  // `02` went out now
+  REQUIRE(r.run_until([&] { return r.clock.seconds() - start > 30; }));
+  CHECK(after_arrival == 0);
+  REQUIRE(accel_t.size() > 700);
+  REQUIRE(ppg_t.size() > 650);
+  // The virtual band measures accelerometer sample i at start + (i + 1) / 25
+  // and PPG sample j at start + 1.35 + (j + 1) / 25 (CAP-A's first bursts),
+  // and sends each with the first burst due after it. Placed as late as the
+  // arrivals allow, a time is within one period of the truth; once a burst
+  // arrived right on a sample (every 4th: 2.6 s = 65 samples), exact.
+  for (std::size_t i = 0; i < accel_t.size(); ++i) {
+    CAPTURE(i);
+    const double truth = start + 0.04 * static_cast<double>(i + 1);
+    CHECK(std::abs(accel_t[i] - truth) <= 0.04 + 1e-6);
+    if (i >= 50) CHECK(std::abs(accel_t[i] - truth) < 1e-6);  // after the burst at 2.0 s
+  }
+  for (std::size_t j = 0; j < ppg_t.size(); ++j) {
+    CAPTURE(j);
+    const double truth = start + 1.35 + 0.04 * static_cast<double>(j + 1);
+    CHECK(std::abs(ppg_t[j] - truth) <= 0.04 + 1e-6);
+    if (j >= 65) CHECK(std::abs(ppg_t[j] - truth) < 1e-6);  // after the burst at 3.95 s
+  }
+  CHECK(r.b->timeline().rate_hz(sensor_packet_type::accelerometer) == doctest::Approx(25.0).epsilon(1e-6));
+  CHECK(r.b->timeline().rate_hz(sensor_packet_type::ppg) == doctest::Approx(25.0).epsilon(1e-6));
 }
 
 TEST_CASE("band: battery, time, steps and device information") {
@@ -304,6 +400,95 @@ TEST_CASE("band: button events and alerts") {
   REQUIRE(r.run_until([&] { return na.has_value(); }));
   CHECK_FALSE(*na);
   CHECK(r.vb.stats().last_alert_text == "hello band");
+}
+
+namespace {
+std::vector<std::string> new_alert_writes(const virtual_band& vb) {
+  std::vector<std::string> v;
+  for (const auto& w : vb.alert_log())
+    if (w.to_new_alert) v.push_back(to_hex(w.value));
+  return v;
+}
+}  // namespace
+
+TEST_CASE("band: a text longer than one New Alert is one alert, cut on a character boundary (fact sheet 11.2)") {
+  sim_options o;
+  o.key = key_a1();
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  // 17 ASCII bytes, then "é" (2 bytes) straddling the 18-byte limit, then more.
+  const std::string text = "Meeting at 10:30 \xc3\xa9t\xc3\xa9 room 4";
+  std::optional<error_code> done;
+  r.b->send_new_alert(new_alert{alert_category::sms, 1, 0, text}, [&](error_code ec) { done = ec; });
+  REQUIRE(r.run_until([&] { return done.has_value(); }));
+  CHECK_FALSE(*done);
+  const auto writes = new_alert_writes(r.vb);
+  REQUIRE(writes.size() == 1);  // one write: one alert, one vibration
+  CHECK(writes[0] == "0501" + to_hex(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), 17)));
+  CHECK(r.vb.stats().new_alerts == 1);
+  CHECK(r.vb.stats().last_alert_text == "Meeting at 10:30 ");
+}
+
+TEST_CASE("band: the whole text as separate alerts, each at least 4 s of band time after the previous") {
+  sim_options o;
+  o.key = key_a1();
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  const std::string text = "abcdefghijklmnopqrABCDEFGHIJKLMNOPQR0123";  // 18 + 18 + 4 bytes
+  std::optional<error_code> done;
+  const double t0 = r.clock.seconds();
+  r.b->send_new_alert_parts(new_alert{alert_category::sms, 1, 0, text}, new_alert_spacing,
+                            [&](error_code ec) { done = ec; });
+  REQUIRE(r.run_until([&] { return done.has_value(); }));
+  CHECK_FALSE(*done);
+  CHECK(new_alert_writes(r.vb) == std::vector<std::string>{"0501" + to_hex(bytes_view(
+                                                                         reinterpret_cast<const std::uint8_t*>("abcdefghijklmnopqr"), 18)),
+                                                           "0501" + to_hex(bytes_view(
+                                                                         reinterpret_cast<const std::uint8_t*>("ABCDEFGHIJKLMNOPQR"), 18)),
+                                                           "0501" + to_hex(bytes_view(
+                                                                         reinterpret_cast<const std::uint8_t*>("0123"), 4))});
+  const auto& log = r.vb.alert_log();
+  REQUIRE(log.size() == 3);
+  CHECK(log[0].at == doctest::Approx(t0));  // the first at once
+  CHECK(log[1].at - log[0].at == doctest::Approx(4.0));  // then 4 s apart (virtual time: exactly)
+  CHECK(log[2].at - log[1].at == doctest::Approx(4.0));
+  CHECK(log[1].at - log[0].at >= 4.0);
+  CHECK(log[2].at - log[1].at >= 4.0);
+  CHECK(r.vb.stats().new_alerts == 3);
+  CHECK(r.vb.stats().last_alert_text == "0123");
+}
+
+TEST_CASE("band: a ringing call alert is stopped by stop_alerts (00 to 2A06, 03 00 to 2A46)") {
+  sim_options o;
+  o.key = key_a1();
+  rig r(o);
+  REQUIRE_FALSE(r.discover());
+  REQUIRE_FALSE(r.auth(key_a1(), false));
+  std::optional<error_code> done;
+  r.b->send_new_alert(new_alert{alert_category::incoming_call, 1, 0, "Bob"}, [&](error_code ec) { done = ec; });
+  REQUIRE(r.run_until([&] { return done.has_value(); }));
+  CHECK(r.vb.stats().call_ringing);
+  CHECK(r.vb.stats().last_alert_text == "Bob");
+  done.reset();
+  r.b->stop_alerts([&](error_code ec) { done = ec; });
+  REQUIRE(r.run_until([&] { return done.has_value(); }));
+  CHECK_FALSE(*done);
+  const auto& log = r.vb.alert_log();
+  REQUIRE(log.size() == 3);
+  CHECK(log[1].to_new_alert == false);
+  CHECK(to_hex(log[1].value) == "00");
+  CHECK(log[2].to_new_alert == true);
+  CHECK(to_hex(log[2].value) == "0300");
+  CHECK_FALSE(r.vb.stats().call_ringing);
+  CHECK(r.vb.stats().last_alert_level == 0);
+
+  // An icon-only category: the band shows no text (miband2_shows_text).
+  done.reset();
+  r.b->send_new_alert(new_alert{alert_category::email, 1, 0, "not shown"}, [&](error_code ec) { done = ec; });
+  REQUIRE(r.run_until([&] { return done.has_value(); }));
+  CHECK(r.vb.stats().last_alert_text.empty());
 }
 
 TEST_CASE("virtual band: link drop after N PDUs reaches the client as a closed bearer") {

@@ -14,7 +14,9 @@ TEST_CASE("miband::errc: stable category name and a distinct message for every v
                       errc::challenge_refused, errc::no_answer,           errc::malformed_reply,
                       errc::unexpected_auth_step, errc::bind_not_supported, errc::invalid_key,
                       errc::malformed_value,   errc::unknown_packet_type, errc::command_failed,
-                      errc::unexpected_reply,  errc::measurement_failed,  errc::invalid_argument};
+                      errc::unexpected_reply,  errc::measurement_failed,  errc::invalid_argument,
+                      errc::no_key,            errc::key_already_stored,  errc::state_error,
+                      errc::transport_failed,  errc::key_file_exposed};
   std::set<std::string> messages;
   int expected_value = 1;
   for (errc e : all) {

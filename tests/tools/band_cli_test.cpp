@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -62,13 +63,17 @@ std::vector<std::string> lines(const std::string& s) {
 
 TEST_CASE("cli: stream --device sim writes JSONL records with the documented schema") {
   const std::string state = temp_dir();
-  auto r = run("stream --device sim --speed 20 --duration 1.5 --state-dir " + state);
+  // 60 s of band time: the sample times are checked over many bursts.
+  auto r = run("stream --device sim --speed 20 --duration 3 --state-dir " + state);
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
   std::set<std::string> kinds;
   int accel = 0, ppg = 0, hr = 0;
   int last_seq = -1;
   bool seq_ok = true;
+  // A sample is never stamped after its packet arrived, and times never go back.
+  int after_arrival = 0, backwards = 0;
+  std::map<std::string, double> last_t;
   for (const auto& l : lines(r.out)) {
     auto j = bandwire::test::json::parse(l);
     const std::string kind = j.at("kind").get<std::string>();
@@ -87,6 +92,12 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
       ++hr;
       CHECK(j.at("bpm").get<double>() >= 40);
     }
+    if (j.contains("t")) {
+      const double t = j.at("t").get<double>();
+      if (t > j.at("time").get<double>()) ++after_arrival;
+      if (last_t.count(kind) && t < last_t[kind]) ++backwards;
+      last_t[kind] = t;
+    }
     if (j.contains("seq")) {
       const int seq = j.at("seq").get<int>();
       // One counter shared by both kinds: never goes backwards (mod 256) by more than a packet.
@@ -95,8 +106,14 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
     }
   }
   CHECK(seq_ok);
-  CHECK(accel > 300);  // ~29 band seconds at 25 Hz
-  CHECK(ppg > 300);
+  CHECK(after_arrival == 0);
+  CHECK(backwards == 0);
+  CHECK(accel > 1000);  // ~59 band seconds at 25 Hz
+  CHECK(ppg > 1000);
+  // The rate the times follow is measured from the arrivals, in band time.
+  const auto at = r.err.find("accelerometer rate measured: ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(r.err.substr(at + 29)) == doctest::Approx(25.0).epsilon(0.05));
   CHECK(hr >= 3);
   CHECK(kinds.count("gap") == 0);
   CHECK(r.err.find("0 lost") != std::string::npos);
@@ -149,8 +166,11 @@ TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --lis
   pid_t sim = ::fork();
   REQUIRE(sim >= 0);
   if (sim == 0) {
-    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--speed", "20", "--duration",
-            "30", static_cast<char*>(nullptr));
+    // Real speed: a one-shot `heart` ignores values sooner than 5 s of its
+    // own time after `15 02 01` (stale continuous values, fact sheet §5.3),
+    // and the client cannot know that a sim at --speed 20 answers in 0.33 s.
+    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--duration", "60",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -188,6 +208,7 @@ TEST_CASE("cli: pair, heart, info and a rejected key against `bandwire sim --lis
   CHECK(info.at("software").get<std::string>() == "V1.0.1.69");
   // A wrong key is rejected and reported; bandwire does not re-bind.
   std::ofstream(state + "/wrong.key") << "30313233343536373839404142434445\n";
+  std::filesystem::permissions(state + "/wrong.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   r = run("battery --key-file " + state + "/wrong.key " + dev);
   CHECK(r.status == 1);
   CHECK(r.err.find("does not re-bind on its own") != std::string::npos);
@@ -254,4 +275,151 @@ TEST_CASE("cli: --btsnoop records a session that decode and tshark read, with th
     MESSAGE("tshark not installed: skipped the independent decode");
   }
   std::system(("rm -rf " + state).c_str());
+}
+
+TEST_CASE("cli: a key file open to group or others is refused with exit 2 and the chmod that fixes it") {
+  const std::string state = temp_dir();
+  const std::string dev = "--device sim --speed 20 --state-dir " + state;
+  REQUIRE(run("pair " + dev).status == 0);
+  const std::string stored = state + "/keys/sim.key";
+  std::string key;
+  std::getline(std::ifstream(stored), key);
+  REQUIRE(key.size() == 32);
+
+  // The stored key: refused, never replaced behind the user's back.
+  std::filesystem::permissions(stored, std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  auto r = run("battery " + dev);
+  CAPTURE(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire: key file " + stored +
+                     " is readable by group or others (mode 0644), so bandwire will not use it; fix it with: chmod 600 " +
+                     stored + "\n");
+  r = run("pair " + dev);  // pairing again without --force does not paper over it either
+  CHECK(r.status == 2);
+  CHECK(r.err.find("fix it with: chmod 600 " + stored) != std::string::npos);
+  std::string after;
+  std::getline(std::ifstream(stored), after);
+  CHECK(after == key);
+  CHECK(std::system(("chmod 600 " + stored).c_str()) == 0);  // the printed fix works
+  CHECK(run("battery " + dev).status == 0);
+
+  // --key-file: the same, before anything is connected.
+  const std::string user = state + "/user.key";
+  std::ofstream(user) << key << "\n";
+  std::filesystem::permissions(user, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_write);
+  r = run("battery --key-file " + user + " " + dev);
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire: key file " + user +
+                     " is writable or executable by group or others (mode 0620), so bandwire will not use it; fix it "
+                     "with: chmod 600 " + user + "\n");
+  CHECK(std::system(("chmod 600 " + user).c_str()) == 0);
+  CHECK(run("battery --key-file " + user + " " + dev).status == 0);
+  std::system(("rm -rf " + state).c_str());
+}
+
+namespace {
+
+// `bandwire sim --listen` in another process, its stderr (one line per
+// alert write, with band time) kept in a file.
+struct sim_process {
+  std::string dir = temp_dir();
+  std::string sock = dir + "/band.sock";
+  std::string log = dir + "/sim.log";
+  pid_t pid = -1;
+  explicit sim_process(const char* speed) {
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      std::FILE* f = std::freopen(log.c_str(), "w", stderr);
+      if (!f) ::_exit(126);
+      ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--speed", speed, "--duration",
+              "60", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ~sim_process() {
+    ::kill(pid, SIGTERM);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    std::system(("rm -rf " + dir).c_str());
+  }
+  std::string device() const { return "--device unix:" + sock + " --state-dir " + dir; }
+  // The alert writes logged since the last call: "new alert HEX" or "alert level HEX", and band times.
+  std::vector<std::pair<std::string, double>> alerts() {
+    std::ifstream f(log);
+    std::vector<std::pair<std::string, double>> all;
+    for (std::string l; std::getline(f, l);) {
+      const auto at = l.find(" at band time ");
+      if (l.rfind("bandwire sim: ", 0) != 0 || at == std::string::npos) continue;
+      all.emplace_back(l.substr(14, at - 14), std::stod(l.substr(at + 14)));
+    }
+    std::vector<std::pair<std::string, double>> fresh(all.begin() + static_cast<long>(seen), all.end());
+    seen = all.size();
+    return fresh;
+  }
+  std::size_t seen = 0;
+};
+
+std::string hex_text(const std::string& s) {
+  static const char* digits = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : s) h += std::string{digits[c >> 4], digits[c & 15]};
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("cli: alert --text sends one alert (cut, said on stderr); --split sends the rest 4 s apart") {
+  sim_process sim("20");
+  REQUIRE(run("pair " + sim.device()).status == 0);
+  const std::string text = "Dinner at 8? Bring the wine please";  // 34 bytes
+  auto r = run("alert --text '" + text + "' " + sim.device());
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sent the first 18 (cut on a "
+                 "character boundary); --split sends the rest as further alerts\n");
+  auto a = sim.alerts();
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].first == "new alert 0501" + hex_text(text.substr(0, 18)));
+
+  r = run("alert --split --text '" + text + "' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the text is 34 bytes and one alert shows at most 18: sent it as 2 alerts, 4 s "
+                 "apart\n");
+  a = sim.alerts();
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].first == "new alert 0501" + hex_text(text.substr(0, 18)));
+  CHECK(a[1].first == "new alert 0501" + hex_text(text.substr(18)));
+  // The client runs in real time (--speed is the sim's): 4 s of it are 80 s
+  // of the sim's band time at --speed 20.
+  CHECK(a[1].second - a[0].second >= 4.0 * 20);
+  CHECK(a[1].second - a[0].second < 10.0 * 20);
+
+  // An icon-only category: no text goes out, and stderr says so.
+  r = run("alert --category email --text 'Invoice' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err == "bandwire alert: the Mi Band 2 shows email alerts as an icon only, so the text was not sent "
+                 "(--category sms or call show text)\n");
+  a = sim.alerts();
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].first == "new alert 0101");
+
+  // A ringing call alert, stopped from the command line.
+  r = run("alert --category call --text 'Alice' " + sim.device());
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  r = run("alert --level stop " + sim.device());
+  CHECK(r.status == 0);
+  a = sim.alerts();
+  REQUIRE(a.size() == 3);
+  CHECK(a[0].first == "new alert 0301" + hex_text("Alice"));
+  CHECK(a[1].first == "alert level 00");
+  CHECK(a[2].first == "new alert 0300");
+
+  CHECK(run("alert --split " + sim.device()).status == 2);  // --split needs --text
+  CHECK(run("alert --level call --text x " + sim.device()).status == 2);
 }
