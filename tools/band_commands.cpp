@@ -120,7 +120,7 @@ int run_alert_command(const args& a, const char* command, miband::alert_level le
   const std::string note = p.text ? text_note(command, p) : std::string();
   return run_on_band(a, command, [&](band_session& s, miband::band& b) -> asio::awaitable<int> {
     // The Mi Band 3 and 4 show text only through their chunked characteristic (§18).
-    if (text && b.capabilities().new_alert && !b.capabilities().new_alert_text)
+    if (p.text && !p.text->text.empty() && b.capabilities().new_alert && !b.capabilities().new_alert_text)
       std::fprintf(stderr, "bandwire: a %s does not show New Alert text: it will only vibrate and show the icon\n",
                    s.family().c_str());
     error_code ec = co_await await_done([&](auto d) {
