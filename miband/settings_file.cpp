@@ -434,7 +434,7 @@ void in_file_order(std::vector<settings_problem>& p) {
 
 // Parses `text` into `root`, or adds the one syntax problem and returns false.
 bool parse_toml(std::string_view text, toml::table& root, std::vector<settings_problem>& problems) {
-  if (auto p = malformed_for_toml(text)) {
+  if (auto p = check_toml_guards(text)) {
     problems.push_back(*p);
     return false;
   }
@@ -540,6 +540,8 @@ std::vector<entry> entries(const band_settings& s) {
 }
 
 }  // namespace
+
+std::optional<settings_problem> check_toml_guards(std::string_view text) { return malformed_for_toml(text); }
 
 std::string format_problem(const settings_problem& p, std::string_view file_name) {
   std::string s(file_name);

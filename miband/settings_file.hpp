@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,12 @@ std::string format_settings_file(const band_settings& s);
 /// What `s` sets as dotted TOML lines ("display.time_format = \"24h\""),
 /// one per key, for logs.
 std::vector<std::string> describe_settings(const band_settings& s);
+
+/// The malformed TOML forms that break toml++ 3.3.0's internal guards
+/// (see miband/settings_file.cpp), found with their place before toml++
+/// sees them; any other TOML file gets nullopt. Every parser of TOML text in
+/// bandwire calls this first.
+std::optional<settings_problem> check_toml_guards(std::string_view text);
 
 /// The alarms file (`[[alarm]]` tables: slot, time, days, enabled, snooze).
 std::vector<settings_problem> parse_alarms_file(std::string_view text, alarm_table& out);

@@ -5,10 +5,29 @@
 #include <set>
 #include <sstream>
 
-// toml++ header-only, as miband/settings_file.cpp explains (Debian's .pc asks for
-// its shared library, which a static executable cannot link).
+// toml++ exactly as miband/settings_file.cpp includes it (the same macros,
+// so both files compile the same inline functions): header-only, since
+// Debian's .pc names a shared library a static executable cannot link; and
+// every internal guard of toml++ 3.3.0 throws instead of aborting, since
+// malformed files break some (fuzz_record_config found `[!]`).
+namespace bandwire::miband::detail {
+struct toml_check_failed {};
+}  // namespace bandwire::miband::detail
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wexceptions"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wterminate"
+#endif
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) ((expr) ? static_cast<void>(0) : throw ::bandwire::miband::detail::toml_check_failed{})
 #define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 1
+#define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
+
+#include "miband/settings_file.hpp"
 
 #include "miband/transport.hpp"
 
@@ -155,11 +174,17 @@ void read_top(const toml::table& t, recorder_config& c, std::string& error) {
 std::optional<recorder_config> parse_config(std::string_view text, std::string& error) {
   error.clear();
   recorder_config c;
+  if (auto p = miband::check_toml_guards(text)) {
+    error = "line " + std::to_string(p->line) + ": " + p->message;
+    return std::nullopt;
+  }
   try {
     const toml::table t = toml::parse(text);
     read_top(t, c, error);
   } catch (const toml::parse_error& e) {
     error = "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+  } catch (const miband::detail::toml_check_failed&) {
+    error = "TOML syntax: the file cannot be parsed";
   }
   if (!error.empty()) return std::nullopt;
   return c;

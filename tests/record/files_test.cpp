@@ -121,6 +121,9 @@ TEST_CASE("record config: a key inline, typos, duplicates and bad values are ref
            bad{"format = \"xml\"\noutput = \"/x\"\n", "line 1: format must be jsonl or csv"},
            bad{"output = \"/x\"\nrotate = 3\n[[band]]\nalias = \"a\"\ndevice = \"sim\"\n", "line 2: unknown entry rotate"},
            bad{"output = \n", ""},
+           // Two forms that break toml++ 3.3.0's guards (an abort before this check).
+           bad{"output = \"/x\"\n[!]\n", "line 2: TOML syntax: a table header must start with a key (a letter, digit, _, - or a quote)"},
+           bad{"x = [}\n", "line 1: TOML syntax: expected a value in the array, saw '}'"},
        }) {
     CAPTURE(b.text);
     std::string err;
