@@ -16,7 +16,9 @@ TEST_CASE("miband::errc: stable category name and a distinct message for every v
                       errc::malformed_value,   errc::unknown_packet_type, errc::command_failed,
                       errc::unexpected_reply,  errc::measurement_failed,  errc::invalid_argument,
                       errc::no_key,            errc::key_already_stored,  errc::state_error,
-                      errc::transport_failed,  errc::key_file_exposed};
+                      errc::transport_failed,  errc::heart_rate_service_missing, errc::miband_service_missing,
+                      errc::auth_service_missing, errc::raw_sensor_missing, errc::alert_service_missing,
+                      errc::device_information_missing, errc::key_file_exposed};
   std::set<std::string> messages;
   int expected_value = 1;
   for (errc e : all) {
