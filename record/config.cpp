@@ -5,27 +5,7 @@
 #include <set>
 #include <sstream>
 
-// toml++ exactly as miband/settings_file.cpp includes it (the same macros,
-// so both files compile the same inline functions): header-only, since
-// Debian's .pc names a shared library a static executable cannot link; and
-// every internal guard of toml++ 3.3.0 throws instead of aborting, since
-// malformed files break some (fuzz_record_config found `[!]`).
-namespace bandwire::miband::detail {
-struct toml_check_failed {};
-}  // namespace bandwire::miband::detail
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wexceptions"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wterminate"
-#endif
-#pragma push_macro("NDEBUG")
-#undef NDEBUG
-#define TOML_ASSERT(expr) ((expr) ? static_cast<void>(0) : throw ::bandwire::miband::detail::toml_check_failed{})
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 1
-#define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
-#pragma pop_macro("NDEBUG")
+#include "miband/detail/toml.hpp"  // toml++ as settings files parse it (guards throw)
 
 #include "miband/settings_file.hpp"
 
