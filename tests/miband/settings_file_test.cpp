@@ -221,6 +221,23 @@ TEST_CASE("settings file: a table header toml++ 3.3.0 would abort on is a syntax
   CHECK(p[1].line == 6);
 }
 
+TEST_CASE("settings file: non-ASCII characters toml++ 3.3.0's tables miss are syntax errors, not undefined behaviour") {
+  // U+03E9 and U+02F1 (found by fuzzing) fell into the "unreachable" default
+  // of toml++'s generated whitespace table (miband/detail/toml.hpp).
+  CHECK(only_problem("\xCF\xA9") ==
+        "1:1: TOML syntax: Error while parsing root table: expected keys, tables, whitespace or comments, saw '\xCF\xA9'");
+  CHECK(only_problem("\xCB\xB1\n") ==
+        "1:1: TOML syntax: Error while parsing root table: expected keys, tables, whitespace or comments, saw '\xCB\xB1'");
+  CHECK(only_problem("[goal]\nsteps = 1 \xCB\xB1\n") ==
+        "2:11: TOML syntax: Error while parsing key-value pair: expected a comment or whitespace, saw '\xCB\xB1'");
+  CHECK(only_problem("[goal]\xE3\x80\x80\nsteps = 1\n") ==
+        "1:7: TOML syntax: Error while parsing table header: expected space or tab, saw '\\u3000'");
+  // Outside of keys and whitespace, any UTF-8 is read as it is.
+  band_settings s;
+  CHECK(parse("# \xCF\xA9 \xCB\xB1 caf\xC3\xA9\n[goal] # \xE3\x80\x80\nsteps = 9000\n", s).empty());
+  CHECK(s.step_goal == std::uint16_t{9000});
+}
+
 TEST_CASE("settings file: every problem of a file is reported at once, and nothing is set") {
   band_settings s;
   const auto p = parse("[goal]\nsteps = -5\nnotification = 1\n[display]\nfoo = 1\ntime_format = \"24h\"\n[bar]\n", s);

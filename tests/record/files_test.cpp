@@ -124,6 +124,8 @@ TEST_CASE("record config: a key inline, typos, duplicates and bad values are ref
            // Two forms that break toml++ 3.3.0's guards (an abort before this check).
            bad{"output = \"/x\"\n[!]\n", "line 2: TOML syntax: a table header must start with a key (a letter, digit, _, - or a quote)"},
            bad{"x = [}\n", "line 1: TOML syntax: expected a value in the array, saw '}'"},
+           // A non-ASCII character its generated tables miss (miband/detail/toml.hpp).
+           bad{"output = \"/x\" \xCB\xB1\n", "line 1: Error while parsing key-value pair: expected a comment or whitespace, saw '\xCB\xB1'"},
        }) {
     CAPTURE(b.text);
     std::string err;
