@@ -276,7 +276,9 @@ std::string session_decoder::meaning(const att::uuid& type, bool from_host, std:
   if (type == uuids::device_events()) {
     device_event e;
     if (decode_device_event(v, e)) return "event: malformed";
-    return std::string("event: ") + to_string(e.code);
+    if (const char* name = to_string(e.code)) return std::string("event: ") + name;
+    std::snprintf(b, sizeof b, "event: unknown code 0x%02x", static_cast<unsigned>(e.code));
+    return b;
   }
   if (type == uuids::alert_level()) {
     if (v.size() != 1) return "alert: custom pattern";
