@@ -7,6 +7,7 @@
 #include <random>
 
 #include "gatt/error.hpp"
+#include "gatt/needs.hpp"
 #include "miband/error.hpp"
 #include "miband/uuids.hpp"
 
@@ -194,17 +195,42 @@ void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
       o->complete(ec);
     });
   };
-  // The cached database of this device: no discovery on a reconnect.
-  std::vector<gatt::service> cached;
-  if (!opts_.refresh && opts_.store->load_cache(device_id_, cached)) {
-    client_->set_services(std::move(cached));
-    if (!band_->resolve()) return after_discovery();
-  }
-  band_->discover([this, o, after_discovery](error_code ec) mutable {
+  // The cached database of this device, completed where the features need
+  // more: no discovery on a reconnect.
+  gatt::discovered_database cached;
+  if (!opts_.refresh && opts_.store->load_cache(device_id_, cached)) client_->set_database(std::move(cached));
+  discover_needs([this, o, after_discovery](error_code ec) mutable {
     if (o->done()) return;
     if (ec) return o->complete(ec);
-    opts_.store->save_cache(device_id_, client_->services());
     after_discovery();
+  });
+}
+
+// Discovery by needs (gatt::client::discover): nothing when the cache holds
+// it all. The cache is saved when discovery added to it. A needed
+// characteristic the band lacks is not_in_cache, except Service Changed,
+// which a band need not have (Vol 3 Part G §7.1).
+void session::discover_needs(unique_function<void(error_code)> done) {
+  const auto needs = discovery_needs_for(opts_.features);
+  auto check = [this, needs]() -> error_code {
+    for (const auto& m : gatt::missing_characteristics(client_->database(), needs))
+      if (m != att::uuid::from16(gatt::service_changed_type)) return gatt::make_error_code(gatt::errc::not_in_cache);
+    return {};
+  };
+  if (gatt::unmet(client_->database(), needs).empty()) return done(check());
+  client_->discover(needs, [this, check, done = std::move(done), alive = alive_](error_code ec) mutable {
+    if (!*alive) return;
+    if (!ec && client_) opts_.store->save_cache(device_id_, client_->database());
+    done(ec ? ec : client_ ? check() : make_error_code(asio::error::operation_aborted));
+  });
+}
+
+void session::require(feature_set more, done_fn done) {
+  auto o = ops_.make<>(get_executor(), std::move(done));
+  opts_.features |= more;
+  if (!client_ || !connected()) return o->complete({});  // the next link discovers it
+  discover_needs([o](error_code ec) {
+    if (!o->done()) o->complete(ec);
   });
 }
 

@@ -36,6 +36,36 @@ void declare_band_options(option_set& o) {
                                       "seconds (band time), to watch reconnection");
 }
 
+namespace {
+
+// What each command uses of the band: its session discovers only that
+// (README "Keys and the GATT cache"). A command not listed gets everything.
+miband::feature_set features_of(std::string_view command) {
+  namespace f = miband::feature;
+  struct row {
+    std::string_view command;
+    miband::feature_set uses;
+  };
+  static constexpr row rows[] = {
+      {"pair", f::none},
+      {"info", f::device_info | f::battery | f::time},
+      {"battery", f::battery},
+      {"time", f::time},
+      {"steps", f::steps},
+      {"heart", f::heart_rate},
+      {"stream", f::heart_rate | f::sensors},
+      {"activity", f::history},
+      {"alert", f::alerts},
+      {"vibrate", f::alerts},
+      {"events", f::events},
+  };
+  for (const auto& r : rows)
+    if (r.command == command) return r.uses;
+  return f::all;
+}
+
+}  // namespace
+
 band_session::band_session(const args& args_) : a(args_) {}
 
 band_session::~band_session() { session.reset(); }
@@ -107,6 +137,7 @@ int band_session::configure(const char* command) {
     return exit_usage;
   }
   if (auto f = a.get("--btsnoop")) opts_.btsnoop_path = *f;
+  opts_.features = features_of(command);
   opts_.reconnect.enabled = reconnect;
   if (customize) customize(opts_);
   session = std::make_unique<miband::session>(io, clock, opts_);
