@@ -26,6 +26,7 @@
 #include "miband/auth.hpp"
 #include "miband/history_server.hpp"
 #include "miband/signal_model.hpp"
+#include "miband/sim_link.hpp"
 
 namespace bandwire::miband {
 
@@ -62,6 +63,10 @@ struct sim_options {
   /// Link drop on demand: after N PDUs from the client, or after a time.
   std::optional<std::size_t> drop_after_pdus;
   std::optional<std::chrono::milliseconds> drop_after;
+  /// Model the link's connection events (miband/sim_link.hpp) on every
+  /// connection served; unset: PDUs pass at once. Never for a link over a
+  /// real adapter, which has connection events of its own.
+  std::optional<link_timing> link;
   /// Replay these notifications when streaming instead of synthetic data.
   std::shared_ptr<const std::vector<recorded_notification>> replay;
   // ---- activity history (§14; see miband/history_server.hpp) ----
@@ -157,6 +162,7 @@ class virtual_band {
   signal_model signals_;
   history_server history_;
   std::unique_ptr<gatt::server_session> session_;
+  std::shared_ptr<sim_link> link_;  // with sim_options::link: between the central and session_
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
   counters stats_;

@@ -33,7 +33,10 @@ void declare_band_options(option_set& o) {
       .value("--sim-tap", "T", "with --device sim only: accept (default), refuse or none,\n"
                                "what the simulated user does when asked to tap the band")
       .value("--sim-drop-after", "S", "with --device sim only: the band drops each link after S\n"
-                                      "seconds (band time), to watch reconnection");
+                                      "seconds (band time), to watch reconnection")
+      .value("--sim-interval", "MS", "with --device sim only: model the link's connection\n"
+                                     "events, one request/response per MS milliseconds\n"
+                                     "(CAP-A's interval is 50)");
 }
 
 namespace {
@@ -62,6 +65,44 @@ miband::feature_set features_of(std::string_view command) {
   for (const auto& r : rows)
     if (r.command == command) return r.uses;
   return f::all;
+}
+
+// The in-process band's options (--sim-*): an exit code, or -1 to go on.
+int read_sim_options(const args& a, const char* command, bool sim, miband::sim_options& so) {
+  if ((a.has("--sim-tap") || a.has("--sim-drop-after") || a.has("--sim-interval")) && !sim) {
+    std::fprintf(stderr, "bandwire %s: --sim-tap, --sim-drop-after and --sim-interval work only with --device sim\n",
+                 command);
+    return exit_usage;
+  }
+  if (auto v = a.get("--sim-interval")) {
+    auto ms = parse_number(*v, 4000);
+    if (!ms || *ms < 7) {
+      std::fprintf(stderr, "bandwire %s: --sim-interval must be 7..4000 ms\n", command);
+      return exit_usage;
+    }
+    so.link = miband::link_timing{std::chrono::milliseconds(*ms)};
+  }
+  if (auto d = a.get("--sim-drop-after")) {
+    double v = -1;
+    try {
+      v = std::stod(*d);
+    } catch (...) {
+    }
+    if (!(v > 0)) {
+      std::fprintf(stderr, "bandwire: --sim-drop-after must be positive seconds\n");
+      return exit_usage;
+    }
+    so.drop_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+  }
+  if (auto t = a.get("--sim-tap")) {
+    if (*t == "refuse") so.tap = miband::tap_behaviour::refuse;
+    else if (*t == "none") so.tap = miband::tap_behaviour::none;
+    else if (*t != "accept") {
+      std::fprintf(stderr, "bandwire: --sim-tap must be accept, refuse or none\n");
+      return exit_usage;
+    }
+  }
+  return -1;
 }
 
 }  // namespace
@@ -106,30 +147,7 @@ int band_session::configure(const char* command) {
     }
     clock = scaled_clock(v);
   }
-  if ((a.has("--sim-tap") || a.has("--sim-drop-after")) && !sim) {
-    std::fprintf(stderr, "bandwire %s: --sim-tap and --sim-drop-after work only with --device sim\n", command);
-    return exit_usage;
-  }
-  if (auto d = a.get("--sim-drop-after")) {
-    double v = -1;
-    try {
-      v = std::stod(*d);
-    } catch (...) {
-    }
-    if (!(v > 0)) {
-      std::fprintf(stderr, "bandwire: --sim-drop-after must be positive seconds\n");
-      return exit_usage;
-    }
-    opts_.sim.drop_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
-  }
-  if (auto t = a.get("--sim-tap")) {
-    if (*t == "refuse") opts_.sim.tap = miband::tap_behaviour::refuse;
-    else if (*t == "none") opts_.sim.tap = miband::tap_behaviour::none;
-    else if (*t != "accept") {
-      std::fprintf(stderr, "bandwire: --sim-tap must be accept, refuse or none\n");
-      return exit_usage;
-    }
-  }
+  if (int rc = read_sim_options(a, command, sim, opts_.sim); rc >= 0) return rc;
   // Key precedence: --key-file, then BANDWIRE_KEY, then the stored key.
   opts_.key = miband::key_from_user(a.get("--key-file").value_or(""), err);
   if (!err.empty()) {

@@ -57,8 +57,8 @@ struct rig {
   std::shared_ptr<state_store> store;
   virtual_band vb;
 
-  explicit rig(std::shared_ptr<state_store> st = std::make_shared<memory_store>())
-      : store(std::move(st)), vb(io.get_executor(), clock, band_with_key()) {}
+  explicit rig(std::shared_ptr<state_store> st = std::make_shared<memory_store>(), sim_options so = band_with_key())
+      : store(std::move(st)), vb(io.get_executor(), clock, std::move(so)) {}
 
   struct outcome {
     error_code ec;
@@ -251,4 +251,67 @@ TEST_CASE("cache format: version 2 round-trips partial discovery and absent serv
   CHECK_FALSE(parse_database("bandwire-gatt-cache 3\n", back));
   CHECK_FALSE(parse_database("bandwire-gatt-cache 1\nA 00001234-0000-1000-8000-00805f9b34fb\n", back));
   CHECK_FALSE(parse_database("bandwire-gatt-cache 2\nS 52 66 0000fee1-0000-1000-8000-00805f9b34fb 1\n", back));
+}
+
+namespace {
+
+// Band seconds from connect to authenticated and to the first raw sample
+// of a stream, on the modelled link (50 ms connection events).
+struct timeline {
+  double authenticated = -1, first_sample = -1;
+};
+
+timeline time_stream(rig& r, bool stream) {
+  session_options o;
+  o.transport.device = "sim";
+  o.store = r.store;
+  o.key = test::key_a1();
+  o.sim_band = &r.vb;
+  o.features = feature::heart_rate | feature::sensors;
+  session s(r.io, r.clock, o);
+  timeline t;
+  const double t0 = r.clock.seconds();
+  std::optional<error_code> ec;
+  s.connect(true, [&](error_code e) {
+    ec = e;
+    t.authenticated = r.clock.seconds() - t0;
+  });
+  REQUIRE(r.vt.run_until(r.io, [&] { return ec.has_value(); }, 60s));
+  REQUIRE_FALSE(*ec);
+  if (stream) {
+    s.stream(stream_options{}, [&](const stream_event& e) {
+      if (e.what == stream_event::kind::sensor && t.first_sample < 0) t.first_sample = r.clock.seconds() - t0;
+    }, [](error_code) {});
+    REQUIRE(r.vt.run_until(r.io, [&] { return t.first_sample >= 0; }, 60s));
+    std::optional<error_code> stopped;
+    s.stop([&](error_code e) { stopped = e; });
+    REQUIRE(r.vt.run_until(r.io, [&] { return stopped.has_value(); }, 60s));
+  }
+  s.close();
+  r.vt.run_for(r.io, 1s);
+  return t;
+}
+
+sim_options band_on_a_link() {
+  auto so = band_with_key();
+  so.link = link_timing{};  // 50 ms, CAP-A's interval
+  return so;
+}
+
+}  // namespace
+
+TEST_CASE("link model: connect to authenticated and to the first raw sample, in band seconds") {
+  rig r(std::make_shared<memory_store>(), band_on_a_link());
+  // Cold (`stream`'s features): 16 discovery requests, Service Changed on,
+  // then auth, one request per 50 ms event; the band's auth notifications
+  // come one event after the write they answer: 23 events.
+  const auto cold = time_stream(r, true);
+  CHECK(cold.authenticated == doctest::Approx(1.15));
+  // Stream: data CCCD, control CCCD, configure with the HR CCCD write,
+  // `15 01 01`, `02` in five events, then the band's 1.35 s (§19.3).
+  CHECK(cold.first_sample - cold.authenticated == doctest::Approx(1.6));
+  // Warm: Service Changed on, auth CCCD on, `02`, `03`, auth CCCD off.
+  const auto warm = time_stream(r, true);
+  CHECK(warm.authenticated == doctest::Approx(0.35));
+  CHECK(warm.first_sample - warm.authenticated == doctest::Approx(1.6));
 }
