@@ -4,8 +4,13 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/asio.hpp"
+#include "miband/band.hpp"
 
 namespace bandwire::tools {
 
@@ -33,14 +38,63 @@ class record_writer {
  public:
   /// Writes to `out` (not closed by the writer).
   record_writer(std::FILE* out, record_format f);
+  /// Formats a record; it reaches `out` at the next flush().
   void write(const record& r);
+  /// Writes the records formatted since the last flush, in one write, and
+  /// flushes `out`. failed() tells when that failed (disk full, closed pipe).
+  void flush();
   bool failed() const noexcept { return failed_; }
 
  private:
   std::FILE* out_;
   record_format format_;
   bool failed_ = false;
-  std::string line_;
+  std::string pending_;  // keeps its capacity: no allocation per record
+  // The records of one packet share their arrival times: "kind", "time"
+  // and "mono" are formatted once per packet.
+  std::string head_;
+  const char* head_kind_ = nullptr;
+  double head_time_ = 0, head_mono_ = 0;
+};
+
+/// Per-sample times: samples are evenly spaced at the configured rate; the
+/// clock re-anchors to the arrival time after a gap or when it drifts more
+/// than 2 s from the arrivals (packets come in ~0.65 s bursts).
+struct sample_clock {
+  double rate = 25, next = -1;
+  double first_of(std::size_t n, double arrival);
+};
+
+/// Turns a session's stream events into records, one per sample.
+///
+/// When are they written out? Without an executor, after each event (one
+/// write per packet). With the stream's executor, once the handlers that
+/// are ready have run: the records of the packets read together (a burst,
+/// one recvmmsg) go out in one write before the program waits for the band
+/// again, so no record waits in memory while bandwire sleeps. Destroying
+/// the sink writes out what is left.
+class record_sink {
+ public:
+  record_sink(record_writer& w, double rate_hz, double counts_per_g,
+              std::optional<asio::io_context::executor_type> ex = std::nullopt);
+  ~record_sink();
+  record_sink(const record_sink&) = delete;
+  record_sink& operator=(const record_sink&) = delete;
+  void operator()(const miband::stream_event& e);
+  struct flush_state;  // the posted flush's memory and a way back to the sink
+  /// Runs the flush posted after an event (for the posted handler).
+  void flush_posted();
+
+ private:
+  void accel(const miband::sensor_packet& p, record& r, double arrival);
+  void ppg(const miband::sensor_packet& p, record& r, double arrival);
+
+  record_writer& w_;
+  double rate_, cpg_;
+  sample_clock accel_, ppg_;
+  std::optional<asio::io_context::executor_type> ex_;
+  bool flush_posted_ = false;
+  std::shared_ptr<flush_state> flush_;
 };
 
 }  // namespace bandwire::tools

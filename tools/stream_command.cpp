@@ -17,20 +17,6 @@ namespace bandwire::tools {
 
 namespace {
 
-// Reconstructs per-sample times: samples are evenly spaced at the configured
-// rate; the clock re-anchors to the arrival time after a gap or when it
-// drifts more than 2 s from the arrivals (packets come in ~0.65 s bursts).
-struct sample_clock {
-  double rate = 25, next = -1;
-  double first_of(std::size_t n, double arrival) {
-    const double span = static_cast<double>(n - 1) / rate;
-    if (next < 0 || std::abs(next + span - arrival) > 2.0) next = arrival - span;
-    const double t = next;
-    next += static_cast<double>(n) / rate;
-    return t;
-  }
-};
-
 // The command line, checked before connecting.
 struct stream_plan {
   miband::stream_options so;
@@ -67,60 +53,6 @@ std::string make_plan(const args& a, stream_plan& p) {
   return {};
 }
 
-// Turns the session's stream events into records: one per sample, with
-// per-sample times (sample_clock).
-class record_sink {
- public:
-  record_sink(record_writer& w, const stream_plan& p)
-      : w_(w), rate_(p.so.rate_hz), cpg_(p.counts_per_g), accel_{rate_}, ppg_{rate_} {}
-
-  void operator()(const miband::stream_event& e) {
-    using kind = miband::stream_event::kind;
-    record r;
-    r.time = e.wall, r.mono = e.mono;
-    if (e.what == kind::gap || e.what == kind::stall) {
-      r.kind = "gap";
-      r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
-      r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
-      if (e.what == kind::gap) accel_.next = ppg_.next = -1;
-      w_.write(r);
-    } else if (e.what == kind::heart_rate) {
-      r.kind = "hr", r.bpm = e.hr->bpm;
-      for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_seconds(i));
-      w_.write(r);
-    } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
-      accel(e.sensor->packet, r, e.wall);
-    } else {
-      ppg(e.sensor->packet, r, e.wall);
-    }
-  }
-
- private:
-  void accel(const miband::sensor_packet& p, record& r, double arrival) {
-    r.kind = "accel", r.seq = p.counter, r.has_xyz = true;
-    double t = accel_.first_of(p.count, arrival);
-    for (std::size_t i = 0; i < p.count; ++i, t += 1.0 / rate_) {
-      const auto smp = p.accel(i);
-      const auto g = miband::to_g(smp, cpg_);
-      r.t = t, r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
-      w_.write(r);
-    }
-  }
-  void ppg(const miband::sensor_packet& p, record& r, double arrival) {
-    r.kind = "ppg", r.seq = p.counter, r.has_value = true;
-    double t = ppg_.first_of(p.count, arrival);
-    for (auto v : p.ppg()) {
-      r.t = t, r.value = v;
-      w_.write(r);
-      t += 1.0 / rate_;
-    }
-  }
-
-  record_writer& w_;
-  double rate_, cpg_;
-  sample_clock accel_, ppg_;
-};
-
 void print_counters(miband::session& sess) {
   const auto packets = static_cast<unsigned long long>(sess.packets_delivered());
   if (!sess.band()) {
@@ -148,7 +80,7 @@ asio::awaitable<int> stream_records(band_session& s, record_writer& w, const str
       std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", e.reason.message().c_str());
     if (e.what == miband::link_event::kind::connected && sess.band()) sess.band()->counts_per_g = p.counts_per_g;
   });
-  record_sink sink(w, p);
+  record_sink sink(w, p.so.rate_hz, p.counts_per_g, s.io.get_executor());
   sess.stream(
       p.so,
       [&](const miband::stream_event& e) {
