@@ -1,8 +1,15 @@
 #include "tools/records.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
+#include <string_view>
 
 #include "common/append.hpp"
 #include "tools/output.hpp"
@@ -17,12 +24,32 @@ record_writer::record_writer(std::FILE* out, record_format f) : out_(out), forma
 }
 
 namespace {
-// printf "%.<p>f" by std::to_chars (common/append.hpp): the same bytes.
-void num(std::string& s, double v, int precision = 6) { append_fixed(s, v, precision); }
+
+// Writes text at a cursor in a buffer the caller has made large enough
+// (record_writer::write reserves the most one record can take). Numbers by
+// std::to_chars and common/append.hpp's exact fixed point: the bytes
+// snprintf("%.6f") and std::to_string printed before.
+struct cursor {
+  char* o;
+  template <std::size_t N> void lit(const char (&s)[N]) {
+    std::memcpy(o, s, N - 1);
+    o += N - 1;
+  }
+  void text(std::string_view s) {
+    std::memcpy(o, s.data(), s.size());
+    o += s.size();
+  }
+  void put(int v) { o = std::to_chars(o, o + 12, v).ptr; }
+  void fixed(double v, int precision) { o += detail::format_fixed(o, v, precision); }
+};
+
+// The most a record takes before its rr list and event name: fixed fields
+// at their widest (numbers of up to 64 characters each).
+constexpr std::size_t record_fixed_room = 1024;
+
 }  // namespace
 
 void record_writer::write(const record& r) {
-  std::string& s = pending_;
   const bool same_head = head_kind_ == r.kind && head_time_ == r.time && head_mono_ == r.mono && !head_.empty();
   if (!same_head) {
     head_.clear();
@@ -30,79 +57,96 @@ void record_writer::write(const record& r) {
       head_ += "{\"kind\":\"";
       head_ += r.kind;
       head_ += "\",\"time\":";
-      num(head_, r.time);
+      append_fixed(head_, r.time, 6);
       head_ += ",\"mono\":";
-      num(head_, r.mono);
+      append_fixed(head_, r.mono, 6);
     } else {
       head_ += r.kind;
       head_ += ",";
-      num(head_, r.time);
+      append_fixed(head_, r.time, 6);
       head_ += ",";
-      num(head_, r.mono);
+      append_fixed(head_, r.mono, 6);
       head_ += ",";
     }
     head_kind_ = r.kind, head_time_ = r.time, head_mono_ = r.mono;
   }
-  s += head_;
+  const std::size_t room = head_.size() + record_fixed_room + 72 * r.rr.size() + 6 * r.event.size();
+  if (pending_.size() < used_ + room) pending_.resize(std::max(pending_.size() * 2, used_ + room));
+  cursor c{pending_.data() + used_};
+  c.text(head_);
   if (format_ == record_format::jsonl) {
-    if (r.t >= 0) s += ",\"t\":", num(s, r.t);
-    if (r.seq >= 0) s += ",\"seq\":", append_decimal(s, r.seq);
+    if (r.t >= 0) c.lit(",\"t\":"), c.fixed(r.t, 6);
+    if (r.seq >= 0) c.lit(",\"seq\":"), c.put(r.seq);
     if (r.has_xyz) {
-      s += ",\"x\":", append_decimal(s, r.x), s += ",\"y\":", append_decimal(s, r.y);
-      s += ",\"z\":", append_decimal(s, r.z);
-      s += ",\"gx\":", num(s, r.gx, 4);
-      s += ",\"gy\":", num(s, r.gy, 4);
-      s += ",\"gz\":", num(s, r.gz, 4);
+      c.lit(",\"x\":"), c.put(r.x), c.lit(",\"y\":"), c.put(r.y), c.lit(",\"z\":"), c.put(r.z);
+      c.lit(",\"gx\":"), c.fixed(r.gx, 4), c.lit(",\"gy\":"), c.fixed(r.gy, 4), c.lit(",\"gz\":"), c.fixed(r.gz, 4);
     }
-    if (r.has_value) s += ",\"value\":", append_decimal(s, r.value);
-    if (r.bpm >= 0) s += ",\"bpm\":", append_decimal(s, r.bpm);
+    if (r.has_value) c.lit(",\"value\":"), c.put(r.value);
+    if (r.bpm >= 0) c.lit(",\"bpm\":"), c.put(r.bpm);
     if (!r.rr.empty()) {
-      s += ",\"rr\":[";
+      c.lit(",\"rr\":[");
       for (std::size_t i = 0; i < r.rr.size(); ++i) {
-        if (i) s += ",";
-        num(s, r.rr[i], 4);
+        if (i) c.lit(",");
+        c.fixed(r.rr[i], 4);
       }
-      s += "]";
+      c.lit("]");
     }
-    if (r.missing >= 0) s += ",\"missing\":", append_decimal(s, r.missing);
-    if (r.seconds >= 0) s += ",\"seconds\":", num(s, r.seconds, 3);
-    if (!r.event.empty()) s += ",\"event\":" + json_string(r.event);
-    s += "}\n";
+    if (r.missing >= 0) c.lit(",\"missing\":"), c.put(r.missing);
+    if (r.seconds >= 0) c.lit(",\"seconds\":"), c.fixed(r.seconds, 3);
+    if (!r.event.empty()) c.lit(",\"event\":"), c.text(json_string(r.event));
+    c.lit("}\n");
   } else {
-    if (r.t >= 0) num(s, r.t);
-    s += ",";
-    if (r.seq >= 0) append_decimal(s, r.seq);
-    s += ",";
+    if (r.t >= 0) c.fixed(r.t, 6);
+    c.lit(",");
+    if (r.seq >= 0) c.put(r.seq);
+    c.lit(",");
     if (r.has_xyz) {
-      append_decimal(s, r.x), s += ",", append_decimal(s, r.y), s += ",", append_decimal(s, r.z), s += ",";
-      num(s, r.gx, 4), s += ",", num(s, r.gy, 4), s += ",", num(s, r.gz, 4);
+      c.put(r.x), c.lit(","), c.put(r.y), c.lit(","), c.put(r.z), c.lit(",");
+      c.fixed(r.gx, 4), c.lit(","), c.fixed(r.gy, 4), c.lit(","), c.fixed(r.gz, 4);
     } else {
-      s += ",,,,,";
+      c.lit(",,,,,");
     }
-    s += ",";
-    if (r.has_value) append_decimal(s, r.value);
-    s += ",";
-    if (r.bpm >= 0) append_decimal(s, r.bpm);
-    s += ",";
+    c.lit(",");
+    if (r.has_value) c.put(r.value);
+    c.lit(",");
+    if (r.bpm >= 0) c.put(r.bpm);
+    c.lit(",");
     for (std::size_t i = 0; i < r.rr.size(); ++i) {
-      if (i) s += " ";
-      num(s, r.rr[i], 4);
+      if (i) c.lit(" ");
+      c.fixed(r.rr[i], 4);
     }
-    s += ",";
-    if (r.missing >= 0) append_decimal(s, r.missing);
-    s += ",";
-    if (r.seconds >= 0) num(s, r.seconds, 3);
-    s += ",";
-    s += r.event;
-    s += "\n";
+    c.lit(",");
+    if (r.missing >= 0) c.put(r.missing);
+    c.lit(",");
+    if (r.seconds >= 0) c.fixed(r.seconds, 3);
+    c.lit(",");
+    c.text(r.event);
+    c.lit("\n");
   }
+  used_ = static_cast<std::size_t>(c.o - pending_.data());
 }
 
 void record_writer::flush() {
-  if (pending_.empty()) return;
-  if (std::fwrite(pending_.data(), 1, pending_.size(), out_) != pending_.size() || std::fflush(out_) != 0)
+  if (used_ == 0) return;
+  // Straight to the file descriptor: the FILE's own buffer is empty (it is
+  // flushed after each use), and copying through it would cost a copy.
+  const int fd = ::fileno(out_);
+  if (fd >= 0 && std::fflush(out_) == 0) {
+    const char* p = pending_.data();
+    std::size_t left = used_;
+    while (left > 0) {
+      const ssize_t n = ::write(fd, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        failed_ = true;
+        break;
+      }
+      p += n, left -= static_cast<std::size_t>(n);
+    }
+  } else if (std::fwrite(pending_.data(), 1, used_, out_) != used_ || std::fflush(out_) != 0) {
     failed_ = true;
-  pending_.clear();
+  }
+  used_ = 0;
 }
 
 // ---- record_sink ----

@@ -49,7 +49,8 @@ class record_writer {
   std::FILE* out_;
   record_format format_;
   bool failed_ = false;
-  std::string pending_;  // keeps its capacity: no allocation per record
+  std::string pending_;  // formatted records in [0, used_); keeps its size: no allocation per record
+  std::size_t used_ = 0;
   // The records of one packet share their arrival times: "kind", "time"
   // and "mono" are formatted once per packet.
   std::string head_;
