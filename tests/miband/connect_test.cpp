@@ -2,8 +2,12 @@
 // authenticated against the virtual Mi Band 2, cold (no cache) per
 // command's features, warm (cached), with a cached partial database
 // completed by a later command, and with a cache file in the format
-// bandwire wrote before discovery by needs (version 1). Virtual time.
+// bandwire wrote before discovery by needs (version 1); the virtual band's
+// answers to by-UUID service discovery. Virtual time.
 #include <doctest/doctest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -314,4 +318,43 @@ TEST_CASE("link model: connect to authenticated and to the first raw sample, in 
   const auto warm = time_stream(r, true);
   CHECK(warm.authenticated == doctest::Approx(0.35));
   CHECK(warm.first_sample - warm.authenticated == doctest::Approx(1.6));
+}
+
+TEST_CASE("virtual band: by-UUID service discovery answers as the band (fact sheet §3.1, CAP-A's first frames)") {
+  asio::io_context io;
+  virtual_time vt;
+  scaled_clock clock{vt};
+  virtual_band vb(io.get_executor(), clock, band_with_key());
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
+  REQUIRE(vb.serve(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fds[1])));
+  auto ask = [&](const std::string& request) {
+    std::vector<std::uint8_t> req;
+    REQUIRE(from_hex(request, req));
+    REQUIRE(::send(fds[0], req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+    vt.settle(io);
+    std::uint8_t rsp[64];
+    const ssize_t n = ::recv(fds[0], rsp, sizeof rsp, MSG_DONTWAIT);
+    REQUIRE(n > 0);
+    return to_hex(bytes_view(rsp, static_cast<std::size_t>(n)));
+  };
+  // CAP-A's first exchange, byte for byte: 1801 at 0x0008-0x000b; searching on
+  // from 0x000c finds nothing, and the band names 0xffff in its error.
+  CHECK(ask("060100ffff00280118") == "0708000b00");
+  CHECK(ask("060c00ffff00280118") == "0106ffff0a");
+  // Every service of §3.1 by UUID, 16-bit and the 128-bit 00001530.
+  const std::pair<std::string, std::string> services[] = {
+      {"0018", "01000700"}, {"0a18", "0c001600"}, {"1118", "1d002300"}, {"0218", "24002600"},
+      {"0d18", "27002c00"}, {"e0fe", "2d005100"}, {"e1fe", "52006600"},
+      {"000710af090018211235000030150000", "17001c00"}};
+  for (const auto& [value, range] : services) {
+    CAPTURE(value);
+    CHECK(ask("060100ffff0028" + value) == "07" + range);
+  }
+  // A 16-bit service named in its 128-bit form is the same service (Vol 3 Part G §4.4.2).
+  CHECK(ask("060100ffff0028fb349b5f80000080001000000d180000") == "0727002c00");
+  // A service the band does not have: Attribute Not Found, handle 0xffff (CAP-A).
+  CHECK(ask("060100ffff00280f18") == "0106ffff0a");
+  ::close(fds[0]);
+  vt.run_for(io, 1s);
 }
