@@ -6,20 +6,29 @@
 // socketpair(AF_UNIX, SOCK_SEQPACKET). The consumer thread is measured with
 // CLOCK_THREAD_CPUTIME_ID, so the producer's speed does not decide the figure:
 //
-//   bare  a blocking recv() loop on the socket (the floor);
-//   full  socket -> att::bearer -> gatt::client dispatch -> user callback
-//         registered with client::listen().
+//   bare    a blocking recv() loop on the socket (the floor);
+//   full    socket -> att::bearer -> gatt::client dispatch -> user callback
+//           registered with client::listen();
+//   stream  what `bandwire stream` does with a raw sensor notification:
+//           full, then miband::band's parser and counter tracking, then
+//           stream's record sink and writer (tools/records.hpp): JSON lines
+//           to a file on tmpfs (/dev/shm), written out and flushed before
+//           the consumer waits for more (once per batch of PDUs read). The producer first
+//           answers the stream's start (CCCD writes, `10 01 01`), then
+//           floods Mi Band 2 sensor packets (3 accelerometer : 1 PPG, as at
+//           25 Hz each, fact sheet §6.3).
 //
 // Both run in the same process, alternating, several rounds each; the median
 // round is reported. Heap allocations are counted on the consumer thread only,
 // after a warm-up, by replacing the global operator new.
 //
-//   notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full]
+//   notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full|stream]
 //
 // --only runs one side (for profiling, e.g. under valgrind --tool=callgrind).
 //
-// Targets: full/bare <= 1.3, 0 allocations per notification. Not a meson
-// test: it is run by hand, on a release build.
+// Targets (issue 11): full/bare <= 1.2, stream/bare <= 1.5, 0 allocations
+// per notification. Not a meson test: bench/run.sh runs it on a release
+// build, or run it by hand.
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -39,6 +48,9 @@
 #include "att/bearer.hpp"
 #include "common/asio.hpp"
 #include "gatt/client.hpp"
+#include "miband/band.hpp"
+#include "miband/virtual_band.hpp"
+#include "tools/records.hpp"
 
 // ---- allocation counting (consumer thread only) ----
 //
@@ -101,8 +113,23 @@ struct config {
   std::uint64_t count = 1'000'000;
   std::uint64_t warmup = 10'000;
   int rounds = 3;
-  bool bare = true, full = true;
+  bool bare = true, full = true, stream = true;
+  // The stream path writes ~560 bytes of JSON lines per packet to /dev/shm:
+  // fewer packets, so the file stays a few hundred MB at most.
+  std::uint64_t stream_count = 200'000;
 };
+
+int usage(int rc) {
+  std::fprintf(rc ? stderr : stdout,
+               "usage: notify_bench [--count N] [--stream-count N] [--rounds R] [--warmup W] "
+               "[--only bare|full|stream]\n");
+  return rc;
+}
+
+// The raw sensor data characteristic's value handle on the virtual band
+// (fact sheet §3.1), and its control characteristic.
+constexpr std::uint16_t sensor_data_handle = miband::virtual_band::sensor_data_handle;
+constexpr std::uint16_t sensor_control_handle = miband::virtual_band::sensor_control_handle;
 
 // Voluntary context switches of this thread: how often the consumer found the
 // socket empty and slept.
@@ -178,6 +205,45 @@ void produce(int fd, std::uint64_t count) {
   ::close(fd);
 }
 
+// Packet i of the flood: 3 accelerometer packets (3 samples) to 1 PPG
+// packet (9 samples), 20 bytes each (§6.3), the counter shared.
+void sensor_pdu(std::uint8_t (&pdu)[pdu_size], std::uint64_t i) {
+  pdu[0] = 0x1b;
+  pdu[1] = sensor_data_handle & 0xff, pdu[2] = sensor_data_handle >> 8;
+  pdu[3] = i % 4 == 3 ? 0x02 : 0x01;
+  pdu[4] = static_cast<std::uint8_t>(i);
+  for (std::size_t k = 5; k < pdu_size; ++k) pdu[k] = static_cast<std::uint8_t>(i * 7 + k);
+}
+
+// Answers the stream's start as a band would (Write Responses, the
+// configure reply `10 01 01`), then floods `count` sensor packets after `02`.
+void produce_stream(int fd, std::uint64_t count) {
+  std::uint8_t in[64];
+  for (;;) {
+    const ssize_t n = ::recv(fd, in, sizeof in, 0);
+    if (n <= 0) return;
+    if (in[0] == 0x12) {
+      const std::uint8_t rsp = 0x13;
+      ::send(fd, &rsp, 1, MSG_NOSIGNAL);
+    } else if (in[0] == 0x52 && n >= 4 && get_le16(in + 1) == sensor_control_handle && in[3] == 0x01) {
+      const std::uint8_t reply[] = {0x1b, sensor_control_handle & 0xff, sensor_control_handle >> 8, 0x10, 0x01, 0x01};
+      ::send(fd, reply, sizeof reply, MSG_NOSIGNAL);
+    } else if (in[0] == 0x52 && n == 4 && get_le16(in + 1) == sensor_control_handle && in[3] == 0x02) {
+      break;
+    }
+  }
+  std::uint8_t pdu[pdu_size];
+  for (std::uint64_t i = 0; i < count; ++i) {
+    sensor_pdu(pdu, i);
+    if (::send(fd, pdu, sizeof pdu, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof pdu)) {
+      if (errno == EPIPE || errno == ECONNRESET) break;
+      die("producer send");
+    }
+  }
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+}
+
 struct result {
   double ns = 0;
   double allocs = 0;
@@ -186,14 +252,14 @@ struct result {
 };
 
 // Runs `consume(fd)` on a fresh thread against a producer thread.
-template <class Consume> result run_pair(const config& cfg, Consume consume) {
+template <class Consume> result run_pair(const config& cfg, Consume consume, void (*producer_fn)(int, std::uint64_t) = produce) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) die("socketpair");
   enlarge_buffers(fds[0]);
   enlarge_buffers(fds[1]);
   result r;
   std::thread consumer([&] { r = consume(fds[0]); });
-  std::thread producer(produce, fds[1], cfg.count);
+  std::thread producer(producer_fn, fds[1], cfg.count);
   producer.join();
   consumer.join();
   return r;
@@ -245,6 +311,54 @@ result full_round(const config& cfg) {
   });
 }
 
+result stream_round(const config& cfg) {
+  return run_pair(
+      cfg,
+      [&](int fd) {
+        window w{cfg.warmup, cfg.count};
+        asio::io_context io(1);
+        const std::string path = "/dev/shm/bandwire-notify-bench-" + std::to_string(::getpid()) + ".jsonl";
+        std::FILE* out = std::fopen(path.c_str(), "w");
+        if (!out) die("cannot write /dev/shm");
+        std::uint64_t records_bytes = 0;
+        {
+          att::bearer bearer(seqpacket_socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), fd));
+          gatt::client client(bearer);
+          // The virtual band's database, as discovery would have found it.
+          scaled_clock clock;
+          miband::virtual_band layout(io.get_executor(), clock, miband::sim_options{});
+          client.set_services(layout.database().services());
+          miband::band band(client, clock);
+          tools::record_writer writer(out, tools::record_format::jsonl);
+          tools::record_sink sink(writer, miband::miband2_counts_per_g, io.get_executor());
+          bearer.start();
+          band.start_stream(
+              miband::stream_options{},
+              [&](const miband::stream_event& e) {
+                sink(e);
+                if (e.what == miband::stream_event::kind::sensor && w.tick()) io.stop();
+              },
+              [&](error_code ec) {
+                if (ec) {
+                  std::fprintf(stderr, "notify_bench: stream start failed: %s\n", ec.message().c_str());
+                  std::exit(1);
+                }
+              });
+          io.run();
+          if (w.seen != cfg.count || writer.failed()) {
+            std::fprintf(stderr, "notify_bench: stream path saw %llu of %llu%s\n", (unsigned long long)w.seen,
+                         (unsigned long long)cfg.count, writer.failed() ? " (write failed)" : "");
+            std::exit(1);
+          }
+          records_bytes = static_cast<std::uint64_t>(std::ftell(out));
+        }
+        std::fclose(out);
+        ::unlink(path.c_str());
+        return result{w.ns_per(), w.allocs_per(), w.sleeps_per_k(), records_bytes};
+      },
+      produce_stream);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size() / 2;
@@ -267,49 +381,57 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     std::uint64_t v = 0;
-    if ((a == "--count" || a == "--rounds" || a == "--warmup") && i + 1 < argc && parse_u64(argv[i + 1], v)) {
+    if ((a == "--count" || a == "--rounds" || a == "--warmup" || a == "--stream-count") && i + 1 < argc &&
+        parse_u64(argv[i + 1], v)) {
       ++i;
       if (a == "--count") cfg.count = v;
+      else if (a == "--stream-count") cfg.stream_count = v;
       else if (a == "--warmup") cfg.warmup = v;
       else cfg.rounds = static_cast<int>(std::clamp<std::uint64_t>(v, 1, 100));
-    } else if (a == "--only" && i + 1 < argc && (argv[i + 1] == std::string("bare") || argv[i + 1] == std::string("full"))) {
-      cfg.bare = argv[++i] == std::string("bare");
-      cfg.full = !cfg.bare;
+    } else if (a == "--only" && i + 1 < argc) {
+      const std::string which = argv[++i];
+      if (which != "bare" && which != "full" && which != "stream") return usage(2);
+      cfg.bare = which == "bare", cfg.full = which == "full", cfg.stream = which == "stream";
     } else {
-      std::fprintf(stderr, "usage: notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full]\n");
-      return a == "--help" || a == "-h" ? 0 : 2;
+      return usage(a == "--help" || a == "-h" ? 0 : 2);
     }
   }
-  if (cfg.warmup < 1 || cfg.count <= cfg.warmup) {
-    std::fprintf(stderr, "notify_bench: --count must exceed --warmup (%llu)\n", (unsigned long long)cfg.warmup);
+  if (cfg.warmup < 1 || cfg.count <= cfg.warmup || cfg.stream_count <= cfg.warmup) {
+    std::fprintf(stderr, "notify_bench: --count and --stream-count must exceed --warmup (%llu)\n",
+                 (unsigned long long)cfg.warmup);
     return 2;
   }
 
-  std::printf("notify_bench: %llu notifications of %zu bytes, warm-up %llu, %d rounds each\n",
-              (unsigned long long)cfg.count, pdu_size, (unsigned long long)cfg.warmup, cfg.rounds);
-  std::vector<double> bare_ns, full_ns, bare_alloc, full_alloc;
+  std::printf("notify_bench: %llu notifications of %zu bytes (stream path: %llu), warm-up %llu, %d rounds each\n",
+              (unsigned long long)cfg.count, pdu_size, (unsigned long long)cfg.stream_count,
+              (unsigned long long)cfg.warmup, cfg.rounds);
+  std::vector<double> bare_ns, full_ns, stream_ns, allocs{0};
   for (int r = 0; r < cfg.rounds; ++r) {
     const result b = cfg.bare ? bare_round(cfg) : result{};
     const result f = cfg.full ? full_round(cfg) : result{};
+    config sc = cfg;
+    sc.count = cfg.stream_count;
+    const result st = cfg.stream ? stream_round(sc) : result{};
     if (cfg.bare && cfg.full && b.checksum != f.checksum) {
       std::fprintf(stderr, "notify_bench: checksums differ (bare %llu, full %llu)\n", (unsigned long long)b.checksum,
                    (unsigned long long)f.checksum);
       return 1;
     }
-    std::printf("round %d: bare %.1f ns (%.3f alloc, %.1f sleeps/1000), full %.1f ns (%.3f alloc, %.1f sleeps/1000)\n",
-                r + 1, b.ns, b.allocs, b.sleeps_per_k, f.ns, f.allocs, f.sleeps_per_k);
+    std::printf("round %d: bare %.1f ns, full %.1f ns (%.3f alloc), stream %.1f ns (%.3f alloc, %.1f MB written)\n",
+                r + 1, b.ns, f.ns, f.allocs, st.ns, st.allocs, static_cast<double>(st.checksum) / 1e6);
     std::fflush(stdout);
-    bare_ns.push_back(b.ns);
-    full_ns.push_back(f.ns);
-    bare_alloc.push_back(b.allocs);
-    full_alloc.push_back(f.allocs);
+    bare_ns.push_back(b.ns), full_ns.push_back(f.ns), stream_ns.push_back(st.ns);
+    allocs.push_back(f.allocs), allocs.push_back(st.allocs);
   }
-  const double bare = median(bare_ns), full = median(full_ns);
-  const double allocs = *std::max_element(full_alloc.begin(), full_alloc.end());
+  const double bare = median(bare_ns), full = median(full_ns), stream = median(stream_ns);
+  const double worst_allocs = *std::max_element(allocs.begin(), allocs.end());
   if (cfg.bare) std::printf("bare recv loop:  %.0f ns/notification (median of %d)\n", bare, cfg.rounds);
   if (cfg.full) std::printf("full stack:      %.0f ns/notification (median of %d)\n", full, cfg.rounds);
+  if (cfg.stream) std::printf("stream path:     %.0f ns/notification (median of %d)\n", stream, cfg.rounds);
   if (cfg.bare && cfg.full)
     std::printf("ratio %.2f (full %.0f ns, bare %.0f ns), allocations/notification %.3f\n", full / bare, full, bare,
-                allocs);
+                worst_allocs);
+  if (cfg.bare && cfg.stream)
+    std::printf("stream ratio %.2f (stream %.0f ns, bare %.0f ns)\n", stream / bare, stream, bare);
   return 0;
 }

@@ -25,7 +25,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto all = c.listen_all([](std::uint16_t, bytes_view, bool) {});
   int calls = 0;
   auto done0 = [&](error_code) { ++calls; };
-  switch (data[0] % 10) {
+  // Discovery by needs: a Mi Band's auth and Service Changed, plus a 128-bit
+  // service, from nothing or from a partial cache.
+  const gatt::discovery_needs needs = {
+      {att::uuid::from16(0x1801), {{att::uuid::from16(0x2a05), true}}},
+      {att::uuid::from16(0xfee1), {{*att::uuid::parse("00000009-0000-3512-2118-0009af100700"), true}}},
+      {*att::uuid::parse("00001530-0000-3512-2118-0009af100700"), {{att::uuid::from16(0x2a37), false}}}};
+  switch (data[0] % 12) {
+    case 10: c.discover(needs, done0); break;
+    case 11: {
+      gatt::discovered_database db;
+      gatt::service s{0x0008, 0x0040, att::uuid::from16(0x1801), true, {}, {}};
+      s.characteristics_through = 0x0010;
+      gatt::characteristic ch;
+      ch.decl_handle = 0x0009, ch.value_handle = 0x000a, ch.end_handle = 0x0040, ch.type = att::uuid::from16(0x2a05);
+      ch.descriptors_known = false;
+      s.characteristics.push_back(ch);
+      db.services.push_back(s);
+      c.set_database(db);
+      c.discover(needs, done0);
+      break;
+    }
     case 0: c.discover_all([&](error_code, auto) { ++calls; }); break;
     case 1: c.discover_primary([&](error_code, auto) { ++calls; }); break;
     case 2: c.discover_primary(att::uuid::from16(0x180d), gatt::uuid_width::shortest, [&](error_code, auto) { ++calls; }); break;

@@ -17,14 +17,14 @@ client::client(att::bearer& bearer) : bearer_(bearer) {
 client::~client() = default;
 
 const characteristic* client::find_characteristic(std::uint16_t value_handle) const noexcept {
-  for (const auto& s : services_)
+  for (const auto& s : db_.services)
     for (const auto& c : s.characteristics)
       if (c.value_handle == value_handle) return &c;
   return nullptr;
 }
 
 const characteristic* client::find_characteristic(const uuid& type) const noexcept {
-  for (const auto& s : services_)
+  for (const auto& s : db_.services)
     for (const auto& c : s.characteristics)
       if (c.type == type) return &c;
   return nullptr;

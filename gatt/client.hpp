@@ -72,8 +72,15 @@ class client {
   executor_type get_executor() { return bearer_.get_executor(); }
 
   // ---- the discovery cache ----
-  const std::vector<service>& services() const noexcept { return services_; }
-  void set_services(std::vector<service> s) { services_ = std::move(s); }
+  const std::vector<service>& services() const noexcept { return db_.services; }
+  /// A full list of services (as discover_all makes): every other is absent.
+  void set_services(std::vector<service> s) { db_ = discovered_database{std::move(s), {}, true}; }
+  /// Everything discovery knows, partial discovery included (the GATT cache).
+  const discovered_database& database() const noexcept { return db_; }
+  void set_database(discovered_database db) { db_ = std::move(db); }
+  /// Present, absent (searched by UUID and not found, or not in a full
+  /// discovery) or unknown (not searched yet).
+  presence service_presence(const uuid& type) const noexcept { return db_.service_presence(type); }
   /// The cached characteristic with this value handle, if any.
   const characteristic* find_characteristic(std::uint16_t value_handle) const noexcept;
   const characteristic* find_characteristic(const uuid& type) const noexcept;
@@ -97,11 +104,23 @@ class client {
   /// Whole database: primary services, includes, characteristics and
   /// descriptors. Fills the cache.
   void discover_all(unique_function<void(error_code, std::vector<service>)> done);
+  /// Only what `needs` asks and the cache lacks (gatt/needs.hpp): each
+  /// service by UUID (Find By Type Value; one not found is recorded absent),
+  /// characteristics inside it until the needed ones are found, descriptors
+  /// only of those that need a CCCD. Never an included-service search. A
+  /// needed characteristic the peer lacks is no error here:
+  /// missing_characteristics() tells. Fills the cache.
+  void discover(discovery_needs needs, unique_function<void(error_code)> done);
   /// Read (§4.8.1) continued by Read Blob (§4.8.3) while a response fills
   /// ATT_MTU-1 bytes, up to 512 bytes. With offset > 0 starts with Read Blob.
   void read(std::uint16_t handle, std::uint16_t offset, unique_function<void(error_code, value_type)> done);
   void read_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type,
                     unique_function<void(error_code, read_by_uuid_result)> done);
+  /// One Read By Type request and no continuation: the entries of its
+  /// response only. For a characteristic a peer has once (the GAP Device
+  /// Name), where §4.8.2's continuation would only fetch the end code.
+  void read_first_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type,
+                          unique_function<void(error_code, read_by_uuid_result)> done);
   void read_multiple(std::vector<std::uint16_t> handles, bool variable,
                      unique_function<void(error_code, value_type)> done);
   void write(std::uint16_t handle, bytes_view value, unique_function<void(error_code)> done);
@@ -146,6 +165,11 @@ class client {
   template <class Token> auto async_discover_all(Token&& token) {
     return initiate<void(error_code, std::vector<service>)>(
         std::forward<Token>(token), [this](auto h) { discover_all(std::move(h)); });
+  }
+  template <class Token> auto async_discover(discovery_needs needs, Token&& token) {
+    return initiate<void(error_code)>(std::forward<Token>(token), [this, n = std::move(needs)](auto h) mutable {
+      discover(std::move(n), std::move(h));
+    });
   }
   template <class Token> auto async_discover_characteristics(std::uint16_t start, std::uint16_t end, Token&& token) {
     return initiate<void(error_code, std::vector<characteristic>)>(
@@ -203,7 +227,7 @@ class client {
   void dispatch_value(std::uint16_t handle, bytes_view value, bool indication);
 
   att::bearer& bearer_;
-  std::vector<service> services_;
+  discovered_database db_;
   // Few entries: a linear scan, no allocation per value.
   keyed_listener_list<std::uint16_t, std::uint16_t, bytes_view, bool> subs_;
   keyed_listener_list<int, std::uint16_t, bytes_view, bool> catch_all_;

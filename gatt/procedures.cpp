@@ -276,10 +276,12 @@ struct read_by_uuid_op : std::enable_shared_from_this<read_by_uuid_op> {
   uuid type;
   done_fn<read_by_uuid_result> done;
   std::uint32_t start;
+  bool first_only;
   read_by_uuid_result result;
 
-  read_by_uuid_op(att::bearer& b_, std::uint16_t s, std::uint16_t e, uuid t, done_fn<read_by_uuid_result> d)
-      : b(b_), end(e), type(t), done(std::move(d)), start(s) {}
+  read_by_uuid_op(att::bearer& b_, std::uint16_t s, std::uint16_t e, uuid t, done_fn<read_by_uuid_result> d,
+                  bool first = false)
+      : b(b_), end(e), type(t), done(std::move(d)), start(s), first_only(first) {}
 
   void next() {
     auto self = shared_from_this();
@@ -303,7 +305,7 @@ struct read_by_uuid_op : std::enable_shared_from_this<read_by_uuid_op> {
       last = e.handle;
     });
     if (bad) return done(make_error_code(errc::invalid_response), {});
-    if (last >= end) return done({}, std::move(result));
+    if (last >= end || first_only) return done({}, std::move(result));
     start = last + 1;
     next();
   }
@@ -393,6 +395,11 @@ void client::read(std::uint16_t handle, std::uint16_t offset, done_fn<value_type
 }
 void client::read_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type, done_fn<read_by_uuid_result> done) {
   std::make_shared<read_by_uuid_op>(bearer_, start, end, type, std::move(done))->next();
+}
+
+void client::read_first_by_uuid(std::uint16_t start, std::uint16_t end, const uuid& type,
+                                done_fn<read_by_uuid_result> done) {
+  std::make_shared<read_by_uuid_op>(bearer_, start, end, type, std::move(done), true)->next();
 }
 
 void client::read_multiple(std::vector<std::uint16_t> handles, bool variable, done_fn<value_type> done) {

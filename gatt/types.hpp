@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "att/uuid.hpp"
@@ -44,8 +46,14 @@ struct characteristic {
   std::uint16_t value_handle = 0;
   std::uint8_t properties = 0;
   uuid type;
-  std::uint16_t end_handle = 0;  ///< last handle belonging to it (inclusive)
+  /// Last handle belonging to it (inclusive). For the last characteristic a
+  /// partial discovery found, an upper bound (its service's end) until the
+  /// next declaration or its descriptors are found.
+  std::uint16_t end_handle = 0;
   std::vector<descriptor> descriptors;
+  /// False when discovery by needs did not look for its descriptors (then
+  /// `descriptors` is empty and says nothing).
+  bool descriptors_known = true;
 };
 
 struct included_service {
@@ -60,6 +68,61 @@ struct service {
   bool primary = true;
   std::vector<included_service> includes;
   std::vector<characteristic> characteristics;
+  /// Characteristic declarations up to this handle are all in
+  /// `characteristics`; at or past `end` the list is complete. Discovery by
+  /// needs stops once it has what it was asked for (client::discover).
+  std::uint16_t characteristics_through = 0xffff;
+
+  bool characteristics_complete() const noexcept { return characteristics_through >= end; }
 };
+
+/// Whether a peer has a service, as far as discovery knows.
+enum class presence : std::uint8_t { present, absent, unknown };
+
+/// What discovery knows of a peer's database: the services found (each
+/// perhaps only partly discovered), the service types searched for by UUID
+/// and not found, and whether every primary service is listed (a full
+/// discovery: then a type not listed is absent too). This is what the GATT
+/// cache stores.
+struct discovered_database {
+  std::vector<service> services;
+  std::vector<uuid> absent;
+  bool all_services = false;
+  /// The GAP Device Name (2A00) as last read on this peer, kept with the
+  /// database so that a later link need not read it again (a Mi Band's
+  /// name tells its family, fact sheet §18). Unset: not read yet.
+  std::optional<std::string> device_name;
+
+  /// The first service of this type, or null.
+  const service* find_service(const uuid& type) const noexcept {
+    for (const auto& s : services)
+      if (s.type == type) return &s;
+    return nullptr;
+  }
+  presence service_presence(const uuid& type) const noexcept {
+    if (find_service(type)) return presence::present;
+    if (all_services) return presence::absent;
+    for (const auto& a : absent)
+      if (a == type) return presence::absent;
+    return presence::unknown;
+  }
+};
+
+/// A characteristic a program will use: found by type inside its service;
+/// `cccd` when it will subscribe (its descriptors are then discovered).
+struct characteristic_need {
+  uuid type;
+  bool cccd = false;
+};
+
+/// The characteristics a program will use in one service.
+struct service_need {
+  uuid type;
+  std::vector<characteristic_need> characteristics;
+};
+
+/// What to discover (client::discover): only these services, and in them
+/// only as far as these characteristics.
+using discovery_needs = std::vector<service_need>;
 
 }  // namespace bandwire::gatt

@@ -232,7 +232,7 @@ std::optional<l2cap_frame> acl_reassembler::feed(direction dir, bytes_view acl,
 
 // ---- ATT extraction ----
 
-std::optional<att_record> att_extractor::feed(const btsnoop_record& rec) {
+std::optional<att_view> att_extractor::feed_view(const btsnoop_record& rec) {
   ++stats_.records;
   const auto pkt = to_hci_packet(link_, rec);
   if (!pkt) {
@@ -256,15 +256,28 @@ std::optional<att_record> att_extractor::feed(const btsnoop_record& rec) {
     return std::nullopt;
   }
   ++stats_.att_pdus;
-  att_record r;
+  att_view r;
   // A fragmented PDU is stamped with the record that completed it, as
   // Wireshark shows a reassembled PDU in its last fragment's frame.
   r.timestamp_us = rec.unix_time_us();
   r.dir = frame->dir;
   r.conn_handle = frame->conn_handle;
   r.controller_index = pkt->controller_index;
-  r.pdu.assign(frame->payload.begin(), frame->payload.end());
+  r.pdu = frame->payload;
   r.frame = stats_.records;
+  return r;
+}
+
+std::optional<att_record> att_extractor::feed(const btsnoop_record& rec) {
+  auto v = feed_view(rec);
+  if (!v) return std::nullopt;
+  att_record r;
+  r.timestamp_us = v->timestamp_us;
+  r.dir = v->dir;
+  r.conn_handle = v->conn_handle;
+  r.controller_index = v->controller_index;
+  r.pdu.assign(v->pdu.begin(), v->pdu.end());
+  r.frame = v->frame;
   return r;
 }
 

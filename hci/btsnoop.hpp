@@ -236,6 +236,17 @@ struct att_record {
   friend bool operator==(const att_record&, const att_record&) = default;
 };
 
+/// An ATT PDU found in a capture, by view: `pdu` is valid until the
+/// extractor's next feed (it points into the record or the reassembler).
+struct att_view {
+  std::int64_t timestamp_us = 0;
+  direction dir = direction::host_to_controller;
+  std::uint16_t conn_handle = 0;
+  bytes_view pdu;
+  std::size_t frame = 0;
+  std::uint16_t controller_index = 0;
+};
+
 struct att_extract_stats {
   std::size_t records = 0;            ///< records fed
   std::size_t non_hci = 0;            ///< records with no HCI packet (see to_hci_packet)
@@ -251,6 +262,8 @@ class att_extractor {
   explicit att_extractor(datalink link) noexcept : link_(link) {}
   /// Feeds the next record; returns the ATT PDU it completes, if any.
   std::optional<att_record> feed(const btsnoop_record& rec);
+  /// The same without copying the PDU (for readers of large captures).
+  std::optional<att_view> feed_view(const btsnoop_record& rec);
   att_extract_stats stats() const noexcept;
 
  private:

@@ -75,17 +75,17 @@ void band::sequence(std::vector<step> steps, done_fn done, bool keep_going) {
 }
 
 error_code band::resolve() {
-  caps_ = detect_capabilities(client_.services(), name_);
+  caps_ = detect_capabilities(client_.database(), name_);
   if (caps_.family == device_family::unknown) return gatt::make_error_code(gatt::errc::not_in_cache);
   return {};
 }
 
 void band::identify(done_fn done) {
   auto o = ops_.make<>(ex_, std::move(done));
-  client_.read_by_uuid(0x0001, 0xffff, uuids::device_name(), [this, o](error_code ec, gatt::read_by_uuid_result r) {
+  client_.read_first_by_uuid(0x0001, 0xffff, uuids::device_name(), [this, o](error_code ec, gatt::read_by_uuid_result r) {
     if (o->done()) return;
     if (!ec && !r.entries.empty()) name_.assign(r.entries.front().value.begin(), r.entries.front().value.end());
-    caps_ = detect_capabilities(client_.services(), name_);
+    caps_ = detect_capabilities(client_.database(), name_);
     // An ATT error (no GAP name, not readable) leaves the database's verdict.
     o->complete(ec && ec.category() != att::error_category() ? ec : error_code{});
   });
@@ -442,27 +442,32 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
   const frame configure{sensor_cmd_configure, mask, opts.rate_hz};
   std::vector<step> s;
   // §6.2, Mi Fit's order: data CCCD, control CCCD, configure (→ `10 01 01`),
-  // HR CCCD and `15 01 01`, then start `02`.
+  // HR CCCD and `15 01 01`, then start `02`. The configure reply is awaited
+  // only before `02`: the heart-rate writes go out meanwhile, which saves a
+  // connection event before the first sample (README "Performance").
+  struct configure_wait {
+    bool replied = false;
+    error_code ec;
+    done_fn next;  // the step waiting for the reply
+    timer deadline;
+    configure_wait(asio::any_io_executor ex, const scaled_clock& c) : deadline(ex, c) {}
+  };
+  auto wait = std::make_shared<configure_wait>(ex_, clock_);
   if (sensors) {
     s.push_back([this](done_fn next) {
       sensor_reg_ = listen(uuids::sensor_data(), [this](std::uint16_t, bytes_view v, bool) { on_sensor_value(v); });
       subscribe(uuids::sensor_data(), std::move(next));
     });
     s.push_back([this](done_fn next) { subscribe(uuids::sensor_control(), std::move(next)); });
-    s.push_back([this, configure](done_fn next) {
-      // Wait for `10 01 01` on the control characteristic, with its own deadline.
-      struct wait_t {
-        done_fn next;
-        timer deadline;
-        wait_t(done_fn n, asio::any_io_executor ex, const scaled_clock& c) : next(std::move(n)), deadline(ex, c) {}
-      };
-      auto w = std::make_shared<wait_t>(std::move(next), ex_, clock_);
-      auto finish = [this, w](error_code ec) {
-        if (!w->next) return;
-        auto n = std::move(w->next);
-        w->deadline.cancel();
+    s.push_back([this, configure, wait](done_fn next) {
+      // `10 01 01` on the control characteristic, with its own deadline.
+      auto finish = [this, wait](error_code ec) {
+        if (wait->replied) return;
+        wait->replied = true;
+        wait->ec = ec;
+        wait->deadline.cancel();
         control_reg_.reset();
-        n(ec);
+        if (auto n = std::move(wait->next)) n(ec);
       };
       control_reg_ = listen(uuids::sensor_control(), [finish](std::uint16_t, bytes_view v, bool) {
         reply r;
@@ -470,11 +475,13 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
         if (!ec) ec = check_reply(r, sensor_cmd_configure);
         finish(ec);
       });
-      write_cmd(uuids::sensor_control(), configure.bytes(), [finish, alive = alive_](error_code ec) {
-        if (ec && *alive) finish(ec);
+      write_cmd(uuids::sensor_control(), configure.bytes(), [finish, next = std::move(next), alive = alive_](error_code ec) mutable {
+        if (!*alive) return;
+        if (ec) finish(ec);
+        next(ec);
       });
-      w->deadline.expires_after(std::chrono::seconds(5));
-      w->deadline.async_wait([finish, alive = alive_](error_code ec) {
+      wait->deadline.expires_after(std::chrono::seconds(5));
+      wait->deadline.async_wait([finish, alive = alive_](error_code ec) {
         if (!ec && *alive) finish(make_error_code(errc::no_answer));
       });
     });
@@ -492,6 +499,10 @@ void band::start_stream(const stream_options& opts, stream_handler on_event, don
     });
   }
   if (sensors) {
+    s.push_back([wait](done_fn next) {
+      if (wait->replied) return next(wait->ec);
+      wait->next = std::move(next);
+    });
     s.push_back([this, rate = opts.rate_hz](done_fn next) {
       tracker_.reset(0);
       // Samples are measured from `02` on (§6.2, §6.3); their times come

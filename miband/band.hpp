@@ -105,8 +105,8 @@ class band {
   gatt::client& client() noexcept { return client_; }
   const scaled_clock& clock() const noexcept { return clock_; }
 
-  /// Decides capabilities() from the client's database alone (the name
-  /// unknown). Fails with gatt::errc::not_in_cache when the device is
+  /// Decides capabilities() from the client's database (partial or full)
+  /// and the name identify() read or set_device_name() gave. Fails with gatt::errc::not_in_cache when the device is
   /// neither a Huami band (FEE1 auth) nor a heart-rate sensor (180D).
   error_code resolve();
   /// Full discovery then resolve().
@@ -123,6 +123,9 @@ class band {
   void set_capabilities(const device_capabilities& c) { caps_ = c; }
   /// The name identify() read ("" before, or when there is none).
   const std::string& device_name() const noexcept { return name_; }
+  /// A name read on an earlier link (the session's cache) in place of
+  /// identify(); resolve() then decides with it.
+  void set_device_name(std::string name) { name_ = std::move(name); }
 
   /// Auth (§4): enable the auth CCCD, optionally bind `key` (the user taps
   /// the band), then challenge/answer. Never re-binds after a rejection.

@@ -26,19 +26,23 @@ const char* to_string(device_family f) noexcept {
 
 namespace {
 
-bool has_service(std::span<const gatt::service> db, const att::uuid& type) {
-  for (const auto& s : db)
-    if (s.type == type) return true;
-  return false;
-}
-
-bool has_characteristic(std::span<const gatt::service> db, const att::uuid& service, const att::uuid& type) {
-  for (const auto& s : db) {
+// Whether `db` has a characteristic: known absent when its service is, or
+// when the service's characteristics were all discovered without it; not
+// looked at yet counts as present (detect_capabilities).
+bool has_characteristic(const gatt::discovered_database& db, const att::uuid& service, const att::uuid& type) {
+  bool unknown = false;
+  for (const auto& s : db.services) {
     if (s.type != service) continue;
     for (const auto& c : s.characteristics)
       if (c.type == type) return true;
+    unknown = unknown || !s.characteristics_complete();
   }
-  return false;
+  if (db.find_service(service)) return unknown;
+  return db.service_presence(service) == gatt::presence::unknown;
+}
+
+bool has_service(const gatt::discovered_database& db, const att::uuid& type) {
+  return db.service_presence(type) != gatt::presence::absent;
 }
 
 std::string lower(std::string_view s) {
@@ -97,7 +101,14 @@ void apply_family(device_capabilities& c) {
 
 }  // namespace
 
-device_capabilities detect_capabilities(std::span<const gatt::service> db, std::string_view device_name) {
+device_capabilities detect_capabilities(std::span<const gatt::service> services, std::string_view device_name) {
+  gatt::discovered_database db;
+  db.services.assign(services.begin(), services.end());
+  db.all_services = true;
+  return detect_capabilities(db, device_name);
+}
+
+device_capabilities detect_capabilities(const gatt::discovered_database& db, std::string_view device_name) {
   using namespace uuids;
   device_capabilities c;
   c.miband_auth = has_characteristic(db, auth_service(), auth());

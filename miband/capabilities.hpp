@@ -88,10 +88,16 @@ struct device_capabilities {
 /// Decides the family and capabilities. `device_name` is the value of 2A00
 /// ("" when it could not be read); matched case-insensitively, as
 /// Gadgetbridge matches names (fact sheet §2.1).
+/// `db` may be partial (discovery by needs, gatt::client::discover): what
+/// it has not looked at yet counts as present, as the family has it; what
+/// it knows is absent counts as absent. A session decides again after each
+/// discovery (session::require), so an operation on a characteristic the
+/// device lacks fails with the error naming the missing service.
+device_capabilities detect_capabilities(const gatt::discovered_database& db, std::string_view device_name);
+/// The same on a full list of services (a full discovery).
 device_capabilities detect_capabilities(std::span<const gatt::service> services, std::string_view device_name);
 
-/// The services detection looks at: a discovery that finds services by UUID
-/// must look for each of these (absence is information).
+/// The services detection looks at (absence is information).
 std::vector<att::uuid> capability_services();
 
 /// The error naming the service (or characteristic) a device lacks when an

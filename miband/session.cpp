@@ -7,6 +7,7 @@
 #include <random>
 
 #include "gatt/error.hpp"
+#include "gatt/needs.hpp"
 #include "miband/error.hpp"
 #include "miband/uuids.hpp"
 #include "miband/virtual_models.hpp"
@@ -199,23 +200,39 @@ void session::discover_or_load(std::shared_ptr<op<>> o, bool authenticate) {
     // until the link is up, not for the 30 s ATT timeout of its first read.
     watch_service_changed();
     if (!emit(event_of(link_event::kind::connected)) || o->done()) return;
-    band_->identify([this, o, authenticate](error_code ec) {
+    identify([this, o, authenticate](error_code ec) {
       if (o->done()) return;
       if (ec) return o->complete(ec);
       after_identify(o, authenticate);
     });
   };
-  // The cached database of this device: no discovery on a reconnect.
-  std::vector<gatt::service> cached;
-  if (!opts_.refresh && opts_.store->load_cache(device_id_, cached)) {
-    client_->set_services(std::move(cached));
-    if (!band_->resolve()) return after_discovery();
-  }
-  band_->discover([this, o, after_discovery](error_code ec) mutable {
+  // The cached database of this device, completed where the features need
+  // more: no discovery on a reconnect.
+  gatt::discovered_database cached;
+  if (!opts_.refresh && opts_.store->load_cache(device_id_, cached)) client_->set_database(std::move(cached));
+  discover_needs([this, o, after_discovery](error_code ec) mutable {
     if (o->done()) return;
     if (ec) return o->complete(ec);
-    opts_.store->save_cache(device_id_, client_->services());
     after_discovery();
+  });
+}
+
+// The device name decides the family (fact sheet §18): read once per
+// device, then kept with the cached database (a warm link reads nothing).
+void session::identify(unique_function<void(error_code)> done) {
+  if (const auto& name = client_->database().device_name) {
+    band_->set_device_name(*name);
+    return done(band_->resolve());
+  }
+  band_->identify([this, done = std::move(done), alive = alive_](error_code ec) mutable {
+    if (!*alive) return;
+    if (!ec && client_) {
+      auto db = client_->database();
+      db.device_name = band_->device_name();
+      client_->set_database(db);
+      opts_.store->save_cache(device_id_, db);
+    }
+    done(ec);
   });
 }
 
@@ -239,6 +256,33 @@ void session::after_identify(std::shared_ptr<op<>> o, bool authenticate) {
     if (o->done()) return;
     if (!ec) emit(event_of(link_event::kind::authenticated));
     o->complete(ec);
+  });
+}
+
+// Discovery by needs (gatt::client::discover): nothing when the cache holds
+// it all. The cache is saved when discovery added to it. A characteristic
+// the device lacks is no error here: the band decides its capabilities
+// again (band::resolve), and an operation that needs it fails with the
+// error naming the missing service (miband/capabilities.hpp).
+void session::discover_needs(unique_function<void(error_code)> done) {
+  const auto needs = discovery_needs_for(opts_.features);
+  if (gatt::unmet(client_->database(), needs).empty()) return done({});
+  client_->discover(needs, [this, done = std::move(done), alive = alive_](error_code ec) mutable {
+    if (!*alive) return;
+    if (!ec && client_) {
+      opts_.store->save_cache(device_id_, client_->database());
+      if (band_) band_->resolve();  // during connect, identify() decides again with the name
+    }
+    done(ec ? ec : client_ ? error_code{} : make_error_code(asio::error::operation_aborted));
+  });
+}
+
+void session::require(feature_set more, done_fn done) {
+  auto o = ops_.make<>(get_executor(), std::move(done));
+  opts_.features |= more;
+  if (!client_ || !connected()) return o->complete({});  // the next link discovers it
+  discover_needs([o](error_code ec) {
+    if (!o->done()) o->complete(ec);
   });
 }
 

@@ -33,6 +33,7 @@
 #include "gatt/client.hpp"
 #include "hci/btsnoop_recorder.hpp"
 #include "miband/band.hpp"
+#include "miband/features.hpp"
 #include "miband/state_store.hpp"
 #include "miband/transport.hpp"
 #include "miband/virtual_band.hpp"
@@ -71,6 +72,9 @@ struct session_options {
   /// unless auth_flag_fixed.
   auth_options auth;
   bool auth_flag_fixed = false;  ///< use auth.auth_flag as given (--auth-flag)
+  /// What the program will use: connect discovers only that (the cached
+  /// database, completed where it lacks something). require() adds more.
+  feature_set features = feature::all;
   bool refresh = false;               ///< ignore the cached database
   std::string btsnoop_path;           ///< record the ATT traffic ("" = off)
   bool show_secrets = false;          ///< do not mask the bound key in the recording
@@ -105,6 +109,10 @@ class session {
   /// file is open to group or others: last_message() names it and the chmod
   /// that fixes it), discovery/ATT errors, auth errors.
   void connect(bool authenticate, done_fn done);
+  /// Discovers what `more` features need beyond the session's (and keeps
+  /// them for later links); the cache is saved when it grew. Errors: ATT
+  /// errors, gatt::errc::not_in_cache when the band lacks a characteristic.
+  void require(feature_set more, done_fn done);
   /// Binds a new random key (the user taps the band) and stores it. Call
   /// after connect(false). Errors: errc::key_already_stored unless `force`;
   /// errc::key_file_exposed unless `force` (replacing it mends it);
@@ -137,6 +145,10 @@ class session {
   template <class Token> auto async_connect(bool authenticate, Token&& token) {
     return initiate<void(error_code)>(get_executor(), std::forward<Token>(token),
                                       [this, authenticate](auto h) { connect(authenticate, std::move(h)); });
+  }
+  template <class Token> auto async_require(feature_set more, Token&& token) {
+    return initiate<void(error_code)>(get_executor(), std::forward<Token>(token),
+                                      [this, more](auto h) { require(more, std::move(h)); });
   }
   template <class Token> auto async_pair(bool force, Token&& token) {
     return initiate<void(error_code, std::optional<auth_key>)>(get_executor(), std::forward<Token>(token),
@@ -176,6 +188,8 @@ class session {
   void discover_or_load(std::shared_ptr<op<>> o, bool authenticate);
   void after_identify(std::shared_ptr<op<>> o, bool authenticate);
   auth_options auth_for_device(bool bind) const;
+  void discover_needs(unique_function<void(error_code)> done);
+  void identify(unique_function<void(error_code)> done);
   void drop_link();
   void watch_service_changed();
   std::optional<auth_key> key_for_auth(error_code& ec);

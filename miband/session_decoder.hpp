@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "att/pdu.hpp"
 
@@ -31,15 +32,30 @@ class session_decoder {
   explicit session_decoder(bool show_secrets = false);
   /// Describes one PDU; `from_host` is the phone/host → band direction.
   pdu_description describe(bool from_host, bytes_view pdu);
+  /// The same into `out`, whose strings keep their capacity from call to
+  /// call: no allocation per PDU once they have grown (`bandwire decode`).
+  void describe(bool from_host, bytes_view pdu, pdu_description& out);
   /// The characteristic type at a value or descriptor handle, if known.
   std::optional<att::uuid> type_at(std::uint16_t handle) const;
 
  private:
-  std::string meaning(const att::uuid& type, bool from_host, std::uint8_t op, bytes_view value) const;
-  std::string cccd_meaning(std::uint16_t handle, bytes_view value) const;
+  /// What a handle's type means here, worked out once when it is learned.
+  enum class kind : std::uint8_t {
+    other, cccd, auth, hr_measurement, hr_control, sensor_control, sensor_data, configuration, current_time,
+    battery, steps, events, alert_level, new_alert, service_changed, info_string, user_settings
+  };
+  struct handle_type {
+    att::uuid type;
+    std::string_view name;  ///< the known UUID's name, or empty
+    bool is_service = false;
+    kind what = kind::other;
+  };
+  void set_type(std::uint16_t handle, const att::uuid& type);
+  void meaning(std::string& out, kind what, bool from_host, bytes_view value) const;
+  void cccd_meaning(std::string& out, std::uint16_t handle, bytes_view value) const;
 
   bool show_secrets_;
-  std::map<std::uint16_t, att::uuid> types_;  // value and descriptor handles
+  std::map<std::uint16_t, handle_type> types_;  // value and descriptor handles
   bool learned_ = false;                      // discovery seen: the fallback map was dropped
   std::uint8_t last_request_op_[2] = {0, 0};  // [from_host]
   std::uint16_t last_read_handle_ = 0;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -88,16 +89,16 @@ std::string state_store::save_key(const std::string& id, const auth_key& key) co
   return {};
 }
 
-bool state_store::load_cache(const std::string& id, std::vector<gatt::service>& out) const {
+bool state_store::load_cache(const std::string& id, gatt::discovered_database& out) const {
   bool ok = false;
   const std::string text = read_file(cache_path(id), ok);
-  return ok && parse_services(text, out) && !out.empty();
+  return ok && parse_database(text, out) && (!out.services.empty() || !out.absent.empty());
 }
 
-void state_store::save_cache(const std::string& id, const std::vector<gatt::service>& services) const {
+void state_store::save_cache(const std::string& id, const gatt::discovered_database& db) const {
   make_dirs(dir_ + "/cache", 0700);
   std::ofstream f(cache_path(id), std::ios::trunc);
-  f << serialize_services(services);
+  f << serialize_database(db);
 }
 
 void state_store::drop_cache(const std::string& id) const { ::unlink(cache_path(id).c_str()); }
@@ -186,32 +187,50 @@ std::optional<auth_key> key_from_user(const std::string& key_file, std::string& 
   return k;
 }
 
-// Format: one entity per line, handles in hex.
-//   S <start> <end> <uuid> <primary 0|1>
+// Format: a version line, then one entity per line, handles in hex.
+//   bandwire-gatt-cache 2
+//   F                                          every primary service is listed
+//   A <uuid>                                   a service searched for and absent
+//   S <start> <end> <uuid> <primary 0|1> <chars through>
 //   I <decl> <start> <end> <uuid>
-//   C <decl> <value> <props> <end> <uuid>
+//   C <decl> <value> <props> <end> <uuid> <descriptors known 0|1>
 //   D <handle> <uuid>
-std::string serialize_services(const std::vector<gatt::service>& services) {
+// Version 1 (bandwire before discovery by needs) had no F or A lines and no
+// last field on S and C: it always held a full discovery.
+std::string serialize_database(const gatt::discovered_database& db) {
   std::ostringstream o;
-  o << "bandwire-gatt-cache 1\n" << std::hex;
-  for (const auto& s : services) {
-    o << "S " << s.start << ' ' << s.end << ' ' << s.type.to_string() << ' ' << (s.primary ? 1 : 0) << '\n';
+  o << "bandwire-gatt-cache 2\n" << std::hex;
+  if (db.all_services) o << "F\n";
+  if (db.device_name) {
+    o << "N ";  // hex, so that any bytes of a name fit on one line ("N -" for an empty name)
+    if (db.device_name->empty()) o << '-';
+    for (unsigned char c : *db.device_name) o << "0123456789abcdef"[c >> 4] << "0123456789abcdef"[c & 15];
+    o << '\n';
+  }
+  for (const auto& a : db.absent) o << "A " << a.to_string() << '\n';
+  for (const auto& s : db.services) {
+    o << "S " << s.start << ' ' << s.end << ' ' << s.type.to_string() << ' ' << (s.primary ? 1 : 0) << ' '
+      << std::min<unsigned>(s.characteristics_through, s.end) << '\n';
     for (const auto& i : s.includes)
       o << "I " << i.decl_handle << ' ' << i.start << ' ' << i.end << ' ' << i.type.to_string() << '\n';
     for (const auto& c : s.characteristics) {
       o << "C " << c.decl_handle << ' ' << c.value_handle << ' ' << unsigned(c.properties) << ' ' << c.end_handle
-        << ' ' << c.type.to_string() << '\n';
+        << ' ' << c.type.to_string() << ' ' << (c.descriptors_known ? 1 : 0) << '\n';
       for (const auto& d : c.descriptors) o << "D " << d.handle << ' ' << d.type.to_string() << '\n';
     }
   }
   return o.str();
 }
 
-bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
+bool parse_database(const std::string& text, gatt::discovered_database& out) {
   std::istringstream in(text);
   std::string line;
-  if (!std::getline(in, line) || line != "bandwire-gatt-cache 1") return false;
-  std::vector<gatt::service> r;
+  if (!std::getline(in, line)) return false;
+  const bool v1 = line == "bandwire-gatt-cache 1";
+  if (!v1 && line != "bandwire-gatt-cache 2") return false;
+  gatt::discovered_database db;
+  db.all_services = v1;
+  auto& r = db.services;
   while (std::getline(in, line)) {
     std::istringstream l(line);
     std::string kind, u;
@@ -221,14 +240,42 @@ bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
       if (!(l >> v) || v > max) return std::nullopt;
       return v;
     };
-    if (kind == "S") {
+    // Version 2's last field on S and C lines; version 1 files were complete.
+    auto last_field = [&](unsigned max, unsigned v1_value) -> std::optional<unsigned> {
+      if (v1) return v1_value;
+      return num(max);
+    };
+    if (kind == "F" && !v1) {
+      db.all_services = true;
+    } else if (kind == "N" && !v1 && !db.device_name) {
+      l >> u;
+      std::string name;
+      if (u != "-") {
+        // The GAP name is at most 248 bytes (Core Vol 3 Part C §12.1).
+        if (u.empty() || u.size() % 2 != 0 || u.size() > 2 * 248) return false;
+        for (std::size_t i = 0; i < u.size(); i += 2) {
+          auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+          const int hi = nib(u[i]), lo = nib(u[i + 1]);
+          if (hi < 0 || lo < 0) return false;
+          name.push_back(static_cast<char>(hi * 16 + lo));
+        }
+      }
+      db.device_name = std::move(name);
+    } else if (kind == "A" && !v1) {
+      l >> u;
+      auto t = att::uuid::parse(u);
+      if (!t) return false;
+      db.absent.push_back(*t);
+    } else if (kind == "S") {
       auto s = num(0xffff), e = num(0xffff);
       l >> u;
       auto p = num(1);
       auto t = att::uuid::parse(u);
-      if (!s || !e || !p || !t) return false;
+      auto through = last_field(0xffff, 0xffff);
+      if (!s || !e || !p || !t || !through) return false;
       gatt::service sv;
       sv.start = static_cast<std::uint16_t>(*s), sv.end = static_cast<std::uint16_t>(*e), sv.type = *t, sv.primary = *p;
+      sv.characteristics_through = static_cast<std::uint16_t>(*through);
       r.push_back(std::move(sv));
     } else if (kind == "I" && !r.empty()) {
       auto d = num(0xffff), s = num(0xffff), e = num(0xffff);
@@ -241,10 +288,12 @@ bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
       auto d = num(0xffff), v = num(0xffff), p = num(0xff), e = num(0xffff);
       l >> u;
       auto t = att::uuid::parse(u);
-      if (!d || !v || !p || !e || !t) return false;
+      auto known = last_field(1, 1);
+      if (!d || !v || !p || !e || !t || !known) return false;
       gatt::characteristic c;
       c.decl_handle = static_cast<std::uint16_t>(*d), c.value_handle = static_cast<std::uint16_t>(*v);
       c.properties = static_cast<std::uint8_t>(*p), c.end_handle = static_cast<std::uint16_t>(*e), c.type = *t;
+      c.descriptors_known = *known != 0;
       r.back().characteristics.push_back(std::move(c));
     } else if (kind == "D" && !r.empty() && !r.back().characteristics.empty()) {
       auto h = num(0xffff);
@@ -256,7 +305,7 @@ bool parse_services(const std::string& text, std::vector<gatt::service>& out) {
       return false;
     }
   }
-  out = std::move(r);
+  out = std::move(db);
   return true;
 }
 

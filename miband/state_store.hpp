@@ -38,8 +38,11 @@ class state_store {
   virtual std::string save_key(const std::string& id, const auth_key& key) const;
   std::string key_path(const std::string& id) const;
 
-  virtual bool load_cache(const std::string& id, std::vector<gatt::service>& out) const;
-  virtual void save_cache(const std::string& id, const std::vector<gatt::service>& services) const;
+  /// The cached database (README "Keys and the GATT cache"): a version 2
+  /// file, or a version 1 file (a full discovery) as bandwire wrote them
+  /// before discovery by needs.
+  virtual bool load_cache(const std::string& id, gatt::discovered_database& out) const;
+  virtual void save_cache(const std::string& id, const gatt::discovered_database& db) const;
   virtual void drop_cache(const std::string& id) const;
   std::string cache_path(const std::string& id) const;
 
@@ -73,8 +76,11 @@ std::optional<auth_key> key_from_user(const std::string& key_file, std::string& 
 /// needs to be).
 std::string key_file_mode_problem(const std::string& path);
 
-/// Text form of a discovered database (one line per entity), for the cache.
-std::string serialize_services(const std::vector<gatt::service>& s);
-bool parse_services(const std::string& text, std::vector<gatt::service>& out);
+/// Text form of a discovered database (one line per entity), for the
+/// cache: version 2, which records partial discovery and absent services.
+std::string serialize_database(const gatt::discovered_database& db);
+/// Reads version 2, or version 1 (always a full discovery); false on
+/// anything else or a malformed line.
+bool parse_database(const std::string& text, gatt::discovered_database& out);
 
 }  // namespace bandwire::miband

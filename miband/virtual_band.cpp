@@ -1,5 +1,7 @@
 #include "miband/virtual_band.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <ctime>
 #include <random>
@@ -256,6 +258,17 @@ bool virtual_band::serve(seqpacket_socket socket) {
   bo.rx_mtu = att::default_mtu;
   bo.timeout = std::chrono::seconds(30);
   bo.clock = &clock_;
+  if (opts_.link) {
+    // The central's socket goes to the modelled link; the band serves the
+    // link's other end.
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == 0) {
+      const asio::generic::seq_packet_protocol unix_seq(AF_UNIX, 0);
+      link_ = std::make_shared<sim_link>(ex_, clock_, std::move(socket), seqpacket_socket(ex_, unix_seq, fds[0]),
+                                         *opts_.link);
+      socket = seqpacket_socket(ex_, unix_seq, fds[1]);
+    }
+  }
   session_ = std::make_unique<gatt::server_session>(std::move(socket), db_, bo);
   {
     // Fidelity (tests/miband/fidelity_test.cpp): the real band's Attribute
@@ -305,6 +318,7 @@ bool virtual_band::serve(seqpacket_socket socket) {
     if (s.value_handle == steps_handle && s.notify) after(steps_timer_, 60s, [this] { steps_tick(); });
   };
   session_->start();
+  if (link_) link_->start();
   after(unauth_timer_, opts_.unauth_timeout, [this] {
     if (!authed_) drop_link();  // choice: §19.2 "dropped after a few seconds"
   });
@@ -335,7 +349,8 @@ void virtual_band::end_connection() {
   hr_linger_timer_.cancel();
   // Destroy the session after the bearer's own handlers have returned.
   auto dead = std::shared_ptr<gatt::server_session>(std::move(session_));
-  asio::post(ex_, [dead] {});
+  if (link_) link_->close();
+  asio::post(ex_, [dead, link = std::move(link_)] {});
   authed_ = false;
   hr_ = hr_state::off;
   sensor_streaming_ = false;

@@ -27,6 +27,7 @@
 #include "miband/history_server.hpp"
 #include "miband/signal_model.hpp"
 #include "miband/virtual_settings.hpp"
+#include "miband/sim_link.hpp"
 
 namespace bandwire::miband {
 
@@ -75,6 +76,10 @@ struct sim_options {
   /// after telling it to stop" (§5.3); how long is not known [?]. Choice:
   /// 0 (stops at once) unless a test asks for it.
   std::chrono::milliseconds hr_stop_linger{0};
+  /// Model the link's connection events (miband/sim_link.hpp) on every
+  /// connection served; unset: PDUs pass at once. Never for a link over a
+  /// real adapter, which has connection events of its own.
+  std::optional<link_timing> link;
   /// Replay these notifications when streaming instead of synthetic data.
   std::shared_ptr<const std::vector<recorded_notification>> replay;
   // ---- activity history (§14; see miband/history_server.hpp) ----
@@ -210,6 +215,7 @@ class virtual_band {
   virtual_settings settings_;
   std::unique_ptr<gatt::server_session> session_;
   std::unique_ptr<virtual_strap> strap_;
+  std::shared_ptr<sim_link> link_;  // with sim_options::link: between the central and session_
   std::function<void()> on_disconnect_;
   std::uint64_t generation_ = 0;  // bumps per connection; stale callbacks check it
   counters stats_;

@@ -40,8 +40,79 @@ void declare_band_options(option_set& o) {
       .value("--sim-tap", "T", "with --device sim only: accept (default), refuse or none,\n"
                                "what the simulated user does when asked to tap the band")
       .value("--sim-drop-after", "S", "with --device sim only: the band drops each link after S\n"
-                                      "seconds (band time), to watch reconnection");
+                                      "seconds (band time), to watch reconnection")
+      .value("--sim-interval", "MS", "with --device sim only: model the link's connection\n"
+                                     "events, one request/response per MS milliseconds\n"
+                                     "(CAP-A's interval is 50)");
 }
+
+namespace {
+
+// What each command uses of the band: its session discovers only that
+// (README "Keys and the GATT cache"). A command not listed gets everything.
+miband::feature_set features_of(std::string_view command) {
+  namespace f = miband::feature;
+  struct row {
+    std::string_view command;
+    miband::feature_set uses;
+  };
+  static constexpr row rows[] = {
+      {"pair", f::none},
+      {"info", f::device_info | f::battery | f::time},
+      {"battery", f::battery},
+      {"time", f::time},
+      {"steps", f::steps},
+      {"heart", f::heart_rate},
+      {"stream", f::heart_rate | f::sensors},
+      {"activity", f::history},
+      {"alert", f::alerts},
+      {"vibrate", f::alerts},
+      {"events", f::events},
+  };
+  for (const auto& r : rows)
+    if (r.command == command) return r.uses;
+  return f::all;
+}
+
+// The in-process band's options (--sim-*): an exit code, or -1 to go on.
+int read_sim_options(const args& a, const char* command, bool sim, miband::sim_options& so) {
+  if ((a.has("--sim-tap") || a.has("--sim-drop-after") || a.has("--sim-interval")) && !sim) {
+    std::fprintf(stderr, "bandwire %s: --sim-tap, --sim-drop-after and --sim-interval work only with --device sim\n",
+                 command);
+    return exit_usage;
+  }
+  if (auto v = a.get("--sim-interval")) {
+    auto ms = parse_number(*v, 4000);
+    if (!ms || *ms < 7) {
+      std::fprintf(stderr, "bandwire %s: --sim-interval must be 7..4000 ms\n", command);
+      return exit_usage;
+    }
+    so.link = miband::link_timing{std::chrono::milliseconds(*ms)};
+  }
+  if (auto d = a.get("--sim-drop-after")) {
+    double v = -1;
+    try {
+      v = std::stod(*d);
+    } catch (...) {
+    }
+    if (!(v > 0)) {
+      std::fprintf(stderr, "bandwire: --sim-drop-after must be positive seconds\n");
+      return exit_usage;
+    }
+    so.drop_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+  }
+  if (auto t = a.get("--sim-tap")) {
+    if (*t == "refuse") so.tap = miband::tap_behaviour::refuse;
+    else if (*t == "none") so.tap = miband::tap_behaviour::none;
+    else if (*t != "accept") {
+      std::fprintf(stderr, "bandwire: --sim-tap must be accept, refuse or none\n");
+      return exit_usage;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
 
 band_session::band_session(const args& args_) : a(args_) {}
 
@@ -84,30 +155,7 @@ int band_session::configure(const char* command) {
     }
     clock = scaled_clock(v);
   }
-  if ((a.has("--sim-tap") || a.has("--sim-drop-after")) && !sim) {
-    std::fprintf(stderr, "bandwire %s: --sim-tap and --sim-drop-after work only with --device sim\n", command);
-    return exit_usage;
-  }
-  if (auto d = a.get("--sim-drop-after")) {
-    double v = -1;
-    try {
-      v = std::stod(*d);
-    } catch (...) {
-    }
-    if (!(v > 0)) {
-      std::fprintf(stderr, "bandwire: --sim-drop-after must be positive seconds\n");
-      return exit_usage;
-    }
-    opts_.sim.drop_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
-  }
-  if (auto t = a.get("--sim-tap")) {
-    if (*t == "refuse") opts_.sim.tap = miband::tap_behaviour::refuse;
-    else if (*t == "none") opts_.sim.tap = miband::tap_behaviour::none;
-    else if (*t != "accept") {
-      std::fprintf(stderr, "bandwire: --sim-tap must be accept, refuse or none\n");
-      return exit_usage;
-    }
-  }
+  if (int rc = read_sim_options(a, command, sim, opts_.sim); rc >= 0) return rc;
   // Key precedence: --key-file, then BANDWIRE_KEY, then the stored key.
   opts_.key = miband::key_from_user(a.get("--key-file").value_or(""), err);
   if (!err.empty()) {
@@ -115,6 +163,7 @@ int band_session::configure(const char* command) {
     return exit_usage;
   }
   if (auto f = a.get("--btsnoop")) opts_.btsnoop_path = *f;
+  opts_.features = features_of(command);
   opts_.reconnect.enabled = reconnect;
   if (customize) customize(opts_);
   session = std::make_unique<miband::session>(io, clock, opts_);

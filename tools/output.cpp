@@ -73,6 +73,12 @@ void emit(const std::string& line) {
   std::fflush(stdout);
 }
 
+std::string hex8(unsigned v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", v & 0xff);
+  return buf;
+}
+
 std::string hex16(unsigned v) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "0x%04x", v & 0xffff);
@@ -195,18 +201,19 @@ void print_heart_rate_stall(double seconds, bool json) {
 }
 
 void print_event(const miband::device_event& e, bool json) {
-  // A code of no known meaning (fact sheet §15) is printed by number.
-  const char* name = miband::to_string(e.code) ? miband::to_string(e.code) : "unknown";
+  // A code the list does not name (a sibling band's, say) is printed as such.
+  const char* name = miband::to_string(e.code);
   if (json)
     emit(json_object()
              .add("kind", "event")
              .add("time", now_wall())
              .add("code", static_cast<int>(e.code))
-             .add("event", name)
+             .add("event", name ? name : "unknown")
              .add("params", to_hex(e.params))
              .str());
   else
-    emit(std::string("event ") + name + (e.params.empty() ? "" : " " + to_hex(e.params)));
+    emit(std::string("event ") + (name ? name : "unknown " + hex8(static_cast<unsigned>(e.code))) +
+         (e.params.empty() ? "" : " " + to_hex(e.params)));
 }
 
 }  // namespace bandwire::tools

@@ -43,6 +43,8 @@ class json_object {
 void emit(const std::string& line);
 /// "0x%04x"
 std::string hex16(unsigned v);
+/// "0x%02x"
+std::string hex8(unsigned v);
 
 // The band commands' lines: human text, or with `json` one object each
 // (kind "info", "battery", "time", "steps", "hr", "gap", "event").

@@ -5,8 +5,13 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/asio.hpp"
+#include "miband/band.hpp"
 
 namespace bandwire::tools {
 
@@ -36,14 +41,54 @@ class record_writer {
  public:
   /// Writes to `out` (not closed by the writer).
   record_writer(std::FILE* out, record_format f);
+  /// Formats a record; it reaches `out` at the next flush().
   void write(const record& r);
+  /// Writes the records formatted since the last flush, in one write, and
+  /// flushes `out`. failed() tells when that failed (disk full, closed pipe).
+  void flush();
   bool failed() const noexcept { return failed_; }
 
  private:
   std::FILE* out_;
   record_format format_;
   bool failed_ = false;
-  std::string line_;
+  std::string pending_;  // formatted records in [0, used_); keeps its size: no allocation per record
+  std::size_t used_ = 0;
+  // The records of one packet share their arrival times: "kind", "time"
+  // and "mono" are formatted once per packet.
+  std::string head_;
+  const char* head_kind_ = nullptr;
+  double head_time_ = 0, head_mono_ = 0;
+};
+
+/// Turns a session's stream events into records, one per sample.
+///
+/// When are they written out? Without an executor, after each event (one
+/// write per packet). With the stream's executor, once the handlers that
+/// are ready have run: the records of the packets read together (a burst,
+/// one recvmmsg) go out in one write before the program waits for the band
+/// again, so no record waits in memory while bandwire sleeps. Destroying
+/// the sink writes out what is left.
+class record_sink {
+ public:
+  record_sink(record_writer& w, double counts_per_g, std::optional<asio::io_context::executor_type> ex = std::nullopt);
+  ~record_sink();
+  record_sink(const record_sink&) = delete;
+  record_sink& operator=(const record_sink&) = delete;
+  void operator()(const miband::stream_event& e);
+  struct flush_state;  // the posted flush's memory and a way back to the sink
+  /// Runs the flush posted after an event (for the posted handler).
+  void flush_posted();
+
+ private:
+  void accel(const miband::sensor_event& e, record& r);
+  void ppg(const miband::sensor_event& e, record& r);
+
+  record_writer& w_;
+  double cpg_;
+  std::optional<asio::io_context::executor_type> ex_;
+  bool flush_posted_ = false;
+  std::shared_ptr<flush_state> flush_;
 };
 
 }  // namespace bandwire::tools

@@ -96,6 +96,13 @@ std::string plan_band(const args& a, sim_plan& p) {
     if (!n) return "--seed must be a number";
     so.seed = static_cast<std::uint32_t>(*n);
   }
+  if (auto v = a.get("--interval")) {
+    // A real adapter's link has connection events of its own.
+    if (p.adapter) return "--interval models a link: not with --adapter, whose link is real";
+    auto ms = parse_number(*v, 4000);
+    if (!ms || *ms < 7) return "--interval must be 7..4000 ms (the connection interval)";
+    so.link = miband::link_timing{std::chrono::milliseconds(*ms)};
+  }
   if (auto t = a.get("--tap")) {
     if (*t == "accept") so.tap = miband::tap_behaviour::accept;
     else if (*t == "refuse") so.tap = miband::tap_behaviour::refuse;
@@ -248,6 +255,9 @@ void declare_sim(option_set& o) {
       .value("--speed", "N", "run all band timings N times faster")
       .value("--drop-after-pdus", "N", "drop each link after N PDUs from the client")
       .value("--drop-after", "S", "drop each link after S seconds")
+      .value("--interval", "MS", "model the link's connection events: one request/response\n"
+                                 "per MS milliseconds, several notifications per event\n"
+                                 "(CAP-A's interval is 50); not with --adapter")
       .value("--seed", "N", "signal generator seed (default 1)")
       .value("--refuse-setting", "ID", "answer `10 06 06` (not supported) to this `06` setting id,\n"
                                       "e.g. 0x0d (repeatable); settings and alarms written to the\n"

@@ -54,58 +54,6 @@ std::string make_plan(const args& a, stream_plan& p) {
   return {};
 }
 
-// Turns the session's stream events into records: one per sample, with the
-// sample times the band reconstructed (miband/sample_times.hpp).
-class record_sink {
- public:
-  record_sink(record_writer& w, const stream_plan& p) : w_(w), cpg_(p.counts_per_g) {}
-
-  void operator()(const miband::stream_event& e) {
-    using kind = miband::stream_event::kind;
-    record r;
-    r.time = e.wall, r.mono = e.mono;
-    if (e.what == kind::gap || e.what == kind::stall) {
-      r.kind = "gap";
-      r.missing = e.what == kind::gap ? static_cast<int>(e.gap_missing) : 0;
-      r.seconds = e.what == kind::gap ? e.gap_seconds : e.stall_seconds;
-      w_.write(r);
-    } else if (e.what == kind::heart_rate) {
-      r.kind = "hr", r.bpm = e.hr->bpm;
-      for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_1024ths(i));
-      if (e.hr->energy_expended_kj) r.energy_kj = *e.hr->energy_expended_kj;
-      if (e.hr->contact != miband::sensor_contact::not_supported)
-        r.contact = e.hr->contact == miband::sensor_contact::detected ? 1 : 0;
-      w_.write(r);
-    } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
-      accel(*e.sensor, r);
-    } else {
-      ppg(*e.sensor, r);
-    }
-  }
-
- private:
-  void accel(const miband::sensor_event& e, record& r) {
-    r.kind = "accel", r.seq = e.packet.counter, r.has_xyz = true;
-    for (std::size_t i = 0; i < e.packet.count && i < e.times.size(); ++i) {
-      const auto smp = e.packet.accel(i);
-      const auto g = miband::to_g(smp, cpg_);
-      r.t = e.times[i], r.x = smp.x, r.y = smp.y, r.z = smp.z, r.gx = g.x, r.gy = g.y, r.gz = g.z;
-      w_.write(r);
-    }
-  }
-  void ppg(const miband::sensor_event& e, record& r) {
-    r.kind = "ppg", r.seq = e.packet.counter, r.has_value = true;
-    const auto values = e.packet.ppg();
-    for (std::size_t i = 0; i < values.size() && i < e.times.size(); ++i) {
-      r.t = e.times[i], r.value = values[i];
-      w_.write(r);
-    }
-  }
-
-  record_writer& w_;
-  double cpg_;
-};
-
 // Leaves out what the device cannot send, saying which service is missing;
 // false when nothing is left to stream.
 bool fit_to_device(miband::stream_options& so, const miband::device_capabilities& c, const std::string& family) {
@@ -157,7 +105,7 @@ asio::awaitable<int> stream_records(band_session& s, record_writer& w, stream_pl
       std::fprintf(stderr, "bandwire: link lost (%s); reconnecting\n", e.reason.message().c_str());
     if (e.what == miband::link_event::kind::connected && sess.band()) sess.band()->counts_per_g = p.counts_per_g;
   });
-  record_sink sink(w, p);
+  record_sink sink(w, p.counts_per_g, s.io.get_executor());
   sess.stream(
       p.so,
       [&](const miband::stream_event& e) {

@@ -124,7 +124,7 @@ TEST_CASE("capabilities: the database wins over the name: HRX and straps") {
   // Neither: an unknown device.
   c = detect_capabilities(without(database_of(sim_model::hrs), uuids::heart_rate_service()), "x");
   CHECK(c.family == device_family::unknown);
-  CHECK(detect_capabilities({}, "").family == device_family::unknown);
+  CHECK(detect_capabilities(std::span<const gatt::service>{}, "").family == device_family::unknown);
 }
 
 TEST_CASE("capabilities: the error names the missing service") {
@@ -158,4 +158,41 @@ TEST_CASE("capabilities: the error names the missing service") {
   for (const auto& s : {heart_rate_service(), miband_service(), auth_service(), immediate_alert_service(),
                         alert_notification_service(), device_information_service()})
     CHECK(std::find(wanted.begin(), wanted.end(), s) != wanted.end());
+}
+
+TEST_CASE("capabilities: a partial database (discovery by needs): unknown counts as present, known absence decides") {
+  const auto mb2 = database_of(sim_model::mb2);
+  // What `pair` discovers: 1801 and FEE1 only, nothing else searched for.
+  gatt::discovered_database db;
+  for (const auto& s : mb2)
+    if (s.type == uuids::gatt_service() || s.type == uuids::auth_service()) db.services.push_back(s);
+  REQUIRE(db.services.size() == 2);
+  auto c = detect_capabilities(db, "MI Band 2");
+  CHECK(c.family == device_family::mi_band_2);
+  CHECK(c.heart_rate);
+  CHECK(c.raw_sensor);
+  CHECK(c.miband_service);
+  // 180D searched for and absent: an HRX, whatever its name.
+  db.absent.push_back(uuids::heart_rate_service());
+  c = detect_capabilities(db, "MI Band 2");
+  CHECK(c.family == device_family::mi_band_hrx);
+  CHECK_FALSE(c.heart_rate);
+  CHECK(missing_service_error(c, uuids::heart_rate_measurement()) == make_error_code(errc::heart_rate_service_missing));
+  // FEE0 found, its characteristics known only up to 00000006: the sensors
+  // further on are not known to be missing; complete without them, they are.
+  db.absent.clear();
+  for (const auto& s : mb2)
+    if (s.type == uuids::miband_service()) db.services.push_back(s);
+  auto& fee0 = db.services.back();
+  std::erase_if(fee0.characteristics, [](const gatt::characteristic& ch) {
+    return ch.type == uuids::sensor_control() || ch.type == uuids::sensor_data();
+  });
+  fee0.characteristics_through = static_cast<std::uint16_t>(fee0.start + 1);
+  CHECK(detect_capabilities(db, "MI Band 2").raw_sensor);
+  fee0.characteristics_through = fee0.end;
+  CHECK_FALSE(detect_capabilities(db, "MI Band 2").raw_sensor);
+  // No FEE1 found and none searched for: undecided, counted as a band; searched and absent: not one.
+  gatt::discovered_database none;
+  none.absent = {uuids::auth_service(), uuids::heart_rate_service()};
+  CHECK(detect_capabilities(none, "").family == device_family::unknown);
 }

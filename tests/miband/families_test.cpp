@@ -33,8 +33,8 @@ struct memory_store final : state_store {
     keys.insert_or_assign(id, k);
     return {};
   }
-  bool load_cache(const std::string&, std::vector<gatt::service>&) const override { return false; }
-  void save_cache(const std::string&, const std::vector<gatt::service>&) const override {}
+  bool load_cache(const std::string&, gatt::discovered_database&) const override { return false; }
+  void save_cache(const std::string&, const gatt::discovered_database&) const override {}
   void drop_cache(const std::string&) const override {}
   mutable std::map<std::string, auth_key> keys;
 };

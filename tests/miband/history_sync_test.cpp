@@ -51,13 +51,13 @@ struct memory_store final : state_store {
   explicit memory_store(const virtual_band* b) : state_store("/nonexistent-bandwire-test"), vb(b) {}
   std::optional<auth_key> load_key(const std::string&, std::string&) const override { return key_a1(); }
   std::string save_key(const std::string&, const auth_key&) const override { return {}; }
-  bool load_cache(const std::string& id, std::vector<gatt::service>& out) const override {
+  bool load_cache(const std::string& id, gatt::discovered_database& out) const override {
     auto it = caches.find(id);
     if (it == caches.end()) return false;
     out = it->second;
     return true;
   }
-  void save_cache(const std::string& id, const std::vector<gatt::service>& s) const override { caches[id] = s; }
+  void save_cache(const std::string& id, const gatt::discovered_database& s) const override { caches[id] = s; }
   void drop_cache(const std::string& id) const override { caches.erase(id); }
   std::optional<chr::sys_seconds> load_history_resume(const std::string& id, std::string&) const override {
     auto it = resume.find(id);
@@ -72,7 +72,7 @@ struct memory_store final : state_store {
   const virtual_band* vb;
   // Shared by every rig: the virtual band's database does not change, and
   // the cut test makes hundreds of rigs (discovery once, not each time).
-  static inline std::map<std::string, std::vector<gatt::service>> caches;
+  static inline std::map<std::string, gatt::discovered_database> caches;
   mutable std::map<std::string, chr::sys_seconds> resume;
   struct save { std::size_t band_log; chr::sys_seconds next; };
   mutable std::vector<save> saves;

@@ -32,20 +32,20 @@ struct memory_store final : state_store {
     keys.insert_or_assign(id, k);
     return {};
   }
-  bool load_cache(const std::string& id, std::vector<gatt::service>& out) const override {
+  bool load_cache(const std::string& id, gatt::discovered_database& out) const override {
     auto it = caches.find(id);
     if (it == caches.end()) return false;
     out = it->second;
     ++cache_hits;
     return true;
   }
-  void save_cache(const std::string& id, const std::vector<gatt::service>& s) const override { caches[id] = s; }
+  void save_cache(const std::string& id, const gatt::discovered_database& s) const override { caches[id] = s; }
   void drop_cache(const std::string& id) const override {
     caches.erase(id);
     ++drops;
   }
   mutable std::map<std::string, auth_key> keys;
-  mutable std::map<std::string, std::vector<gatt::service>> caches;
+  mutable std::map<std::string, gatt::discovered_database> caches;
   mutable int cache_hits = 0, drops = 0;
 };
 

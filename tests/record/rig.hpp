@@ -33,13 +33,13 @@ struct memory_store final : miband::state_store {
   memory_store() : state_store("/nonexistent-bandwire-test") {}
   std::optional<miband::auth_key> load_key(const std::string&, std::string&) const override { return key_a1(); }
   std::string save_key(const std::string&, const miband::auth_key&) const override { return {}; }
-  bool load_cache(const std::string& id, std::vector<gatt::service>& out) const override {
+  bool load_cache(const std::string& id, gatt::discovered_database& out) const override {
     auto it = caches.find(id);
     if (it == caches.end()) return false;
     out = it->second;
     return true;
   }
-  void save_cache(const std::string& id, const std::vector<gatt::service>& s) const override { caches[id] = s; }
+  void save_cache(const std::string& id, const gatt::discovered_database& s) const override { caches[id] = s; }
   void drop_cache(const std::string& id) const override { caches.erase(id); }
   std::optional<std::chrono::sys_seconds> load_history_resume(const std::string& id, std::string&) const override {
     auto it = resume.find(id);
@@ -50,7 +50,7 @@ struct memory_store final : miband::state_store {
     resume[id] = next;
     return {};
   }
-  mutable std::map<std::string, std::vector<gatt::service>> caches;
+  mutable std::map<std::string, gatt::discovered_database> caches;
   mutable std::map<std::string, std::chrono::sys_seconds> resume;
 };
 

@@ -121,6 +121,24 @@ TEST_CASE("cli: stream --device sim writes JSONL records with the documented sch
   std::system(("rm -rf " + state).c_str());
 }
 
+TEST_CASE("cli: stream over the modelled link (--sim-interval) and a second run from the cache") {
+  const std::string state = temp_dir();
+  for (int run_no = 0; run_no < 2; ++run_no) {
+    auto r = run("stream --device sim --sim-interval 50 --speed 10 --duration 1 --no-hr --state-dir " + state);
+    CAPTURE(r.err);
+    REQUIRE(r.status == 0);
+    int accel = 0;
+    for (const auto& l : lines(r.out)) accel += bandwire::test::json::parse(l).at("kind") == "accel";
+    CHECK(accel > 10);
+  }
+  // The cache the first run wrote: version 2, FEE0 and 180D only as far as `stream` needs.
+  std::ifstream f(state + "/cache/sim.gatt");
+  std::string first;
+  std::getline(f, first);
+  CHECK(first == "bandwire-gatt-cache 2");
+  std::system(("rm -rf " + state).c_str());
+}
+
 TEST_CASE("cli: stream --format csv has the fixed header and the documented columns") {
   const std::string state = temp_dir();
   auto r = run("stream --device sim --speed 20 --duration 1 --no-hr --format csv --state-dir " + state);
@@ -231,6 +249,18 @@ TEST_CASE("cli: usage errors exit 2, and --help tells the truth") {
   CHECK(r.status == 0);
   CHECK(r.out.find("--no-reconnect") != std::string::npos);
   CHECK(run("decode /nonexistent").status == 2);
+  // The modelled link: for the in-process band only, 7..4000 ms, never over a real adapter.
+  r = run("battery --device unix:/x --sim-interval 50");
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire battery: --sim-tap, --sim-drop-after and --sim-interval work only with --device sim\n");
+  r = run("battery --device sim --sim-interval 3");
+  CHECK(r.status == 2);
+  CHECK(r.err == "bandwire battery: --sim-interval must be 7..4000 ms\n");
+  r = run("sim --adapter hci0 --interval 50");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--interval models a link: not with --adapter") != std::string::npos);
+  CHECK(run("sim --help").out.find("--interval MS") != std::string::npos);
+  CHECK(run("battery --help").out.find("--sim-interval MS") != std::string::npos);
   r = run("heart --device AA:BB:CC:DD:EE:FF --timeout 2");
   CHECK(r.status == 3);
   CHECK(r.err.find("no Bluetooth support") != std::string::npos);
