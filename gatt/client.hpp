@@ -74,7 +74,11 @@ class client {
   // ---- the discovery cache ----
   const std::vector<service>& services() const noexcept { return db_.services; }
   /// A full list of services (as discover_all makes): every other is absent.
-  void set_services(std::vector<service> s) { db_ = discovered_database{std::move(s), {}, true}; }
+  void set_services(std::vector<service> s) {
+    db_ = discovered_database{};
+    db_.services = std::move(s);
+    db_.all_services = true;
+  }
   /// Everything discovery knows, partial discovery included (the GATT cache).
   const discovered_database& database() const noexcept { return db_; }
   void set_database(discovered_database db) { db_ = std::move(db); }
