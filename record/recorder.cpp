@@ -42,6 +42,7 @@ struct recorder::band {
   std::uint64_t records = 0, rate_records = 0;
   double rate_mono = -1;
   std::string file_error;
+  const std::function<void(const std::string&, const live_record&)>* sink = nullptr;  // recorder::on_record
 
   void write(live_record& r) {
     auto it = writers.find(r.kind);
@@ -49,6 +50,7 @@ struct recorder::band {
     auto res = it->second->write(r);
     if (res.written) {
       ++records;
+      if (sink && *sink) (*sink)(cfg.alias, r);
       if (res.resumed_after) {
         file_error.clear();
         live_record g;
@@ -166,6 +168,8 @@ std::unique_ptr<recorder::band> recorder::make_band(const recorder_config& c, co
   b->cfg = cfg;
   b->files = c;
   b->files.bands.clear();
+  b->files.mqtt.reset();  // the MQTT link is not a band's: changing it keeps the bands up
+  b->sink = &on_record;
   b->accel.rate = b->ppg.rate = cfg.rate_hz;
   const std::string dir = c.output + "/" + cfg.alias;
   std::vector<record_kind> kinds;

@@ -84,6 +84,8 @@ class recorder {
   /// A band was stopped (removed or changed by a reload, or stop()): its
   /// last status, once its files are closed.
   std::function<void(const band_status&)> on_stopped;
+  /// A record was written to its file (`n` set): the MQTT link publishes it.
+  std::function<void(const std::string& alias, const live_record&)> on_record;
 
   /// For tests: a band's supervisor and session (null when unknown).
   supervisor* band_supervisor(const std::string& alias);

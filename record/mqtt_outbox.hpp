@@ -1,0 +1,71 @@
+// What the MQTT link sends and when, without I/O (README "Publishing to
+// MQTT"): records go through the spool (record/mqtt_spool.hpp) and are
+// published in order, at most `window` unacknowledged at a time; a PUBACK
+// removes its record from the spool. On a lost connection nothing in flight
+// is trusted: the next connection sends again from the oldest record left,
+// so a record may arrive twice (a consumer deduplicates by alias, kind and
+// `n`) but never not at all.
+//
+// On each connection it first publishes the retained state: PREFIX/status
+// "online", each band's availability and, when enabled, the Home Assistant
+// discovery configs. The shell (record/mqtt_link.hpp) calls connected(),
+// disconnected() and acked() from libmosquitto's callbacks; tests call
+// them directly with a fake publish function.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "record/config.hpp"
+#include "record/mqtt_format.hpp"
+#include "record/mqtt_spool.hpp"
+#include "record/records.hpp"
+
+namespace bandwire::record {
+
+class mqtt_outbox {
+ public:
+  /// Publishes at QoS 1; returns the message id, or nullopt when the
+  /// connection cannot take it (the shell then reports a lost connection).
+  using publish_fn = std::function<std::optional<int>(const mqtt_message&)>;
+
+  mqtt_outbox(mqtt_spool& spool, mqtt_config c, publish_fn publish, std::size_t window = 16);
+
+  /// The bands of the running config (their discovery messages).
+  void set_bands(const std::vector<band_config>& bands);
+  /// A record written to the files (n set): spooled, and sent when connected.
+  void record(const std::string& alias, const live_record& r);
+  /// A band's link came up or went away (its availability topic).
+  void band_online(const std::string& alias, bool online);
+
+  void connected();
+  void disconnected();
+  void acked(int mid);
+
+  bool is_connected() const noexcept { return connected_; }
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+  std::uint64_t published() const noexcept { return published_; }  ///< records acknowledged
+
+ private:
+  void pump();
+  bool send(const mqtt_message& m, std::optional<int>* mid = nullptr);
+
+  mqtt_spool& spool_;
+  mqtt_config c_;
+  publish_fn publish_;
+  std::size_t window_;
+  std::vector<band_config> bands_;
+  std::map<std::string, bool> online_;
+  bool connected_ = false;
+  std::map<int, std::uint64_t> in_flight_;  // message id -> spool seq
+  std::uint64_t sent_upto_ = 0;             // the last seq sent on this connection
+  std::optional<int> dropped_mid_;
+  std::uint64_t dropped_sent_ = 0;
+  std::uint64_t published_ = 0;
+};
+
+}  // namespace bandwire::record
