@@ -217,8 +217,9 @@ void mqtt_link::stop() {
   p_->retry.cancel();
   if (p_->mosq && p_->connected) {
     // Said, not left to the last will: the broker drops the will on a clean DISCONNECT.
-    const std::string t = status_topic(p_->c);
-    mosquitto_publish(p_->mosq, nullptr, t.c_str(), 7, "offline", 1, true);
+    for (const auto& m : p_->outbox.farewell())
+      mosquitto_publish(p_->mosq, nullptr, m.topic.c_str(), static_cast<int>(m.payload.size()), m.payload.data(), 1,
+                        m.retain);
     mosquitto_disconnect(p_->mosq);
     for (int i = 0; i < 10 && mosquitto_want_write(p_->mosq); ++i) mosquitto_loop_write(p_->mosq, 1);
   }

@@ -60,6 +60,13 @@ void mqtt_outbox::disconnected() {
   sent_upto_ = 0;
 }
 
+std::vector<mqtt_message> mqtt_outbox::farewell() const {
+  std::vector<mqtt_message> out;
+  for (const auto& [alias, on] : online_) out.push_back({availability_topic(c_, alias), "offline", true});
+  out.push_back({status_topic(c_), "offline", true});
+  return out;
+}
+
 void mqtt_outbox::acked(int mid) {
   if (dropped_mid_ && *dropped_mid_ == mid) {
     dropped_mid_.reset();

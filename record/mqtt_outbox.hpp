@@ -44,6 +44,9 @@ class mqtt_outbox {
 
   void connected();
   void disconnected();
+  /// What a clean stop says before its DISCONNECT (the broker drops the last
+  /// will then): every band's availability "offline", then PREFIX/status "offline".
+  std::vector<mqtt_message> farewell() const;
   void acked(int mid);
 
   bool is_connected() const noexcept { return connected_; }

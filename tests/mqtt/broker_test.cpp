@@ -203,6 +203,7 @@ using key = std::tuple<std::string, std::string, std::uint64_t>;  // band, kind,
 
 struct received {
   std::map<key, std::string> records;  // the first payload of each
+  std::map<std::string, std::string> last;  // the last payload of each status and availability topic
   std::size_t messages = 0, duplicates = 0, mismatched = 0;
   std::uint64_t dropped = 0;
   std::set<std::string> discovery;
@@ -219,6 +220,10 @@ received read_subscriber(const std::string& path) {
       r.discovery.insert(topic);
       continue;
     }
+    if (topic == "bandwire/status") {
+      r.last[topic] = payload;
+      continue;
+    }
     if (topic == "bandwire/dropped") {
       r.dropped += std::strtoull(payload.c_str() + payload.find(':') + 1, nullptr, 10);
       continue;
@@ -226,7 +231,10 @@ received read_subscriber(const std::string& path) {
     const auto s1 = topic.find('/'), s2 = topic.find('/', s1 + 1);
     if (s2 == std::string::npos) continue;
     const std::string band = topic.substr(s1 + 1, s2 - s1 - 1), kind = topic.substr(s2 + 1);
-    if (kind == "availability") continue;
+    if (kind == "availability") {
+      r.last[topic] = payload;
+      continue;
+    }
     auto n = record::parse_counter(payload, record::file_format::jsonl);
     REQUIRE_MESSAGE(n.has_value(), l);
     ++r.messages;
@@ -373,6 +381,10 @@ TEST_CASE("mqtt broker: restarted three times, the recorder killed twice; every 
   CHECK(got.records.size() == files.size());
   CHECK(got.dropped == 0);
   CHECK(got.discovery.count("homeassistant/sensor/bandwire_bw-test-rec_a/heart_rate/config") == 1);
+  // A clean stop says goodbye: the recorder and each band offline (the dashboard greys them out).
+  CHECK(got.last.at("bandwire/status") == "offline");
+  CHECK(got.last.at("bandwire/a/availability") == "offline");
+  CHECK(got.last.at("bandwire/b/availability") == "offline");
   CHECK(got.discovery.count("homeassistant/sensor/bandwire_bw-test-rec_b/battery/config") == 1);
   CHECK(got.discovery.count("homeassistant/sensor/bandwire_bw-test-rec_b/steps/config") == 1);
   const auto spool = spool_of(d.path);

@@ -323,6 +323,8 @@ TEST_CASE("mqtt outbox: retained state first, records in order within the window
   o.acked(sent[11].first);
   CHECK(spool.entries().empty());
   CHECK(o.published() == 4);
+  CHECK(o.farewell() == std::vector<mqtt_message>{{"bandwire/left/availability", "offline", true},
+                                                  {"bandwire/status", "offline", true}});
   // A publish the connection cannot take: the outbox waits for connected() again.
   up = false;
   o.record("left", hr(4, 74));
