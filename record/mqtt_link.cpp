@@ -62,7 +62,13 @@ struct mqtt_link::impl {
     int mid = 0;
     const int rc = mosquitto_publish(mosq, &mid, m.topic.c_str(), static_cast<int>(m.payload.size()), m.payload.data(),
                                      1, m.retain);
-    if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
+    if (rc != MOSQ_ERR_SUCCESS) {
+      // The outbox now waits for a new connection: make sure one comes.
+      asio::post(io, [this, g = generation, why = "publishing: " + mosq_error(rc)] {
+        if (g == generation && mosq) lost(why);
+      });
+      return std::nullopt;
+    }
     arm_write();
     return mid;
   }
