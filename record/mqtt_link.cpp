@@ -234,7 +234,11 @@ void mqtt_link::stop() {
 }
 
 void mqtt_link::set_bands(const std::vector<band_config>& bands) { p_->outbox.set_bands(bands); }
-void mqtt_link::record(const std::string& alias, const live_record& r) { p_->outbox.record(alias, r); }
+void mqtt_link::before_write(const std::string& alias, const live_record& r) { p_->outbox.stage(alias, r); }
+void mqtt_link::after_write(const std::string&, const live_record&, bool written) { p_->outbox.settle(written); }
+void mqtt_link::writer_opened(const std::string& alias, record_kind k, std::uint64_t next_n) {
+  p_->outbox.writer_opened(alias, k, next_n);
+}
 void mqtt_link::band_online(const std::string& alias, bool online) { p_->outbox.band_online(alias, online); }
 
 mqtt_status mqtt_link::status() const {

@@ -27,14 +27,17 @@
 #include "record/file_system.hpp"
 #include "record/mqtt_format.hpp"
 #include "record/records.hpp"
+#include "record/recorder.hpp"
 
 namespace bandwire::record {
 
-class mqtt_link {
+/// A recorder's sink (recorder::sink): each record is staged in the spool
+/// before its file write and sent once it is in the file.
+class mqtt_link final : public record_sink {
  public:
   /// `spool_path`: the spool file (`<state_dir>/mqtt-spool`).
   mqtt_link(asio::io_context& io, mqtt_config c, file_system& fs, std::string spool_path);
-  ~mqtt_link();
+  ~mqtt_link() override;
   mqtt_link(const mqtt_link&) = delete;
   mqtt_link& operator=(const mqtt_link&) = delete;
 
@@ -45,7 +48,9 @@ class mqtt_link {
   void stop();
 
   void set_bands(const std::vector<band_config>& bands);
-  void record(const std::string& alias, const live_record& r);
+  void before_write(const std::string& alias, const live_record& r) override;
+  void after_write(const std::string& alias, const live_record& r, bool written) override;
+  void writer_opened(const std::string& alias, record_kind k, std::uint64_t next_n) override;
   void band_online(const std::string& alias, bool online);
 
   mqtt_status status() const;

@@ -26,9 +26,19 @@ void mqtt_outbox::set_bands(const std::vector<band_config>& bands) {
   }
 }
 
-void mqtt_outbox::record(const std::string& alias, const live_record& r) {
-  spool_.push(record_topic(c_, alias, r.kind), record_payload(r));
-  pump();
+void mqtt_outbox::stage(const std::string& alias, const live_record& r) {
+  staged_ = spool_.push(record_topic(c_, alias, r.kind), record_payload(r));
+}
+
+void mqtt_outbox::settle(bool written) {
+  if (!staged_) return;
+  if (!written) spool_.remove(*staged_);
+  staged_.reset();
+  if (written) pump();
+}
+
+void mqtt_outbox::writer_opened(const std::string& alias, record_kind k, std::uint64_t next_n) {
+  spool_.withdraw(record_topic(c_, alias, k), next_n);
 }
 
 void mqtt_outbox::band_online(const std::string& alias, bool online) {

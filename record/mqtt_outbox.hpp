@@ -1,5 +1,6 @@
 // What the MQTT link sends and when, without I/O (README "Publishing to
-// MQTT"): records go through the spool (record/mqtt_spool.hpp) and are
+// MQTT"): records go through the spool (record/mqtt_spool.hpp), staged just
+// before their file write and sent only once it succeeded, and are
 // published in order, at most `window` unacknowledged at a time; a PUBACK
 // removes its record from the spool. On a lost connection nothing in flight
 // is trusted: the next connection sends again from the oldest record left,
@@ -37,8 +38,17 @@ class mqtt_outbox {
 
   /// The bands of the running config (their discovery messages).
   void set_bands(const std::vector<band_config>& bands);
-  /// A record written to the files (n set): spooled, and sent when connected.
-  void record(const std::string& alias, const live_record& r);
+  /// A record about to be written to its file (n set): spooled, not sent yet.
+  void stage(const std::string& alias, const live_record& r);
+  /// The staged record is in its file (sent when connected), or not (taken back).
+  void settle(bool written);
+  /// A band's file of `k` opened with `next_n`: what a killed run staged beyond it goes.
+  void writer_opened(const std::string& alias, record_kind k, std::uint64_t next_n);
+  /// stage() + settle(true).
+  void record(const std::string& alias, const live_record& r) {
+    stage(alias, r);
+    settle(true);
+  }
   /// A band's link came up or went away (its availability topic).
   void band_online(const std::string& alias, bool online);
 
@@ -67,6 +77,7 @@ class mqtt_outbox {
   std::map<int, std::uint64_t> in_flight_;  // message id -> spool seq
   std::uint64_t sent_upto_ = 0;             // the last seq sent on this connection
   std::optional<int> dropped_mid_;
+  std::optional<std::uint64_t> staged_;
   std::uint64_t dropped_sent_ = 0;
   std::uint64_t published_ = 0;
 };

@@ -1,5 +1,7 @@
 #include "record/mqtt_spool.hpp"
 
+#include "record/records.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
@@ -215,6 +217,24 @@ bool mqtt_spool::remove(std::uint64_t seq) {
   entries_.erase(it);
   write("-" + std::to_string(seq) + "\n");
   return true;
+}
+
+std::size_t mqtt_spool::withdraw(const std::string& topic, std::uint64_t from_n) {
+  std::string lines;
+  std::size_t n = 0;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    const auto counter = parse_counter(it->payload, file_format::jsonl);
+    if (it->topic == topic && counter && *counter >= from_n) {
+      lines += "-" + std::to_string(it->seq) + "\n";
+      live_bytes_ -= spool_line(*it).size();
+      it = entries_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  if (n) write(lines);
+  return n;
 }
 
 void mqtt_spool::dropped_reported(std::uint64_t n) {

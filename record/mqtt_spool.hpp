@@ -69,6 +69,10 @@ class mqtt_spool {
   std::uint64_t push(std::string topic, std::string payload);
   /// The broker acknowledged `seq`; false when it is not here (dropped).
   bool remove(std::uint64_t seq);
+  /// Takes back the records of `topic` whose payload's `n` is `from_n` or
+  /// more: staged before a kill, never written to their file (record/recorder.hpp
+  /// record_sink). Returns how many.
+  std::size_t withdraw(const std::string& topic, std::uint64_t from_n);
   /// A `dropped` record for `n` was acknowledged.
   void dropped_reported(std::uint64_t n);
 

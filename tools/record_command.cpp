@@ -165,7 +165,7 @@ bool start_mqtt([[maybe_unused]] record_run& r) {
   r.mqtt->on_change = [&r] {
     if (!r.stopping) print_mqtt_status(r);
   };
-  r.rec->on_record = [&r](const std::string& alias, const record::live_record& rec) { r.mqtt->record(alias, rec); };
+  r.rec->sink = r.mqtt.get();
   if (auto e = r.mqtt->start(); !e.empty()) {
     std::fprintf(stderr, "bandwire record: %s\n", e.c_str());
     return false;

@@ -361,3 +361,48 @@ TEST_CASE("mqtt outbox: an overflow is reported first as a `dropped` record; its
   CHECK(spool.entries().empty());
   CHECK(sent.size() == 4);
 }
+
+TEST_CASE("mqtt outbox: a record is sent only once in its file; a failed write or a kill before it takes it back") {
+  test::temp_dir d;
+  test::fault_fs fs;
+  const std::string path = d.path + "/mqtt-spool";
+  mqtt_config c;
+  c.discovery = false;
+  std::vector<mqtt_message> sent;
+  auto publish = [&](const mqtt_message& m) -> std::optional<int> {
+    sent.push_back(m);
+    return static_cast<int>(sent.size());
+  };
+  {
+    mqtt_spool spool(fs, path, 1 << 20);
+    std::string msg;
+    REQUIRE_FALSE(spool.open(msg));
+    mqtt_outbox o(spool, c, publish);
+    o.connected();
+    sent.clear();
+    o.stage("a", hr(0, 70));
+    CHECK(sent.empty());  // not before the file has it
+    o.settle(true);
+    REQUIRE(sent.size() == 1);
+    o.stage("a", hr(1, 71));
+    o.settle(false);  // the file write failed: n=1 was not used
+    CHECK(sent.size() == 1);
+    CHECK(spool.entries().size() == 1);
+    // A kill after the spool has n=1 and n=2 staged (the second never reached its file) ...
+    o.disconnected();
+    o.stage("a", hr(1, 71));
+    o.settle(true);
+    o.stage("a", hr(2, 72));
+  }
+  mqtt_spool spool(fs, path, 1 << 20);
+  std::string msg;
+  REQUIRE_FALSE(spool.open(msg));
+  CHECK(spool.entries().size() == 3);
+  mqtt_outbox o(spool, c, publish);
+  o.writer_opened("a", record_kind::hr, 2);  // ... the file says its next n is 2: n=2 goes
+  o.writer_opened("a", record_kind::steps, 0);  // another topic: nothing of it here
+  REQUIRE(spool.entries().size() == 2);
+  CHECK(spool.entries()[0].payload.rfind("{\"n\":0,", 0) == 0);
+  CHECK(spool.entries()[1].payload.rfind("{\"n\":1,", 0) == 0);
+  CHECK(spool.pending_dropped() == 0);
+}
