@@ -23,6 +23,9 @@ namespace {
 
 std::string mosq_error(int rc) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(errno);
+  if (rc == MOSQ_ERR_TLS)
+    return std::string(mosquitto_strerror(rc)) +
+           " (check ca_file, cert_file and key_file, and that the broker's certificate names the url's host)";
   return mosquitto_strerror(rc);
 }
 

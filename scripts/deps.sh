@@ -9,8 +9,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # libcap2-bin (setcap), which the bandwire package depends on, so that CI
   # installs it with apt-get from the local .deb without a download.
   # mosquitto + mosquitto-clients: the broker and subscriber of the "mqtt"
-  # suite (tests/mqtt/).
-  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev libcap2-bin mosquitto mosquitto-clients)
+  # suite (tests/mqtt/); openssl makes its TLS case's CA.
+  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev libcap2-bin mosquitto mosquitto-clients openssl)
 fi
 if [[ "${1:-}" == "--test" || "${1:-}" == "--cross" ]]; then
   # Raspberry Pi cross builds and their tests under qemu-user (scripts/cross.sh).

@@ -40,7 +40,7 @@ stage_end tests
 
 # `bandwire record` publishing to a real mosquitto on 127.0.0.1 (README
 # "Publishing to MQTT"): broker restarts, a SIGKILLed recorder, an overflow,
-# a password; real time, about 70 s. CI=true makes a missing broker a failure.
+# a password, TLS; real time, about 80 s. CI=true makes a missing broker a failure.
 stage "mqtt (real broker)"
 if meson test -C build --suite mqtt --print-errorlogs --verbose >build/mqtt-suite.log 2>&1; then
   grep -E 'MESSAGE: mqtt|^ *[0-9]+/[0-9]+ ' build/mqtt-suite.log | sed 's/.*MESSAGE: //' | sort -u

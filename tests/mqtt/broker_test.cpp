@@ -10,7 +10,9 @@
 //  * a tiny spool while the broker is away: the oldest records are dropped
 //    and counted, and files = received + dropped;
 //  * a broker that wants a password: a wrong one is a clear error in the
-//    status line while the records keep spooling; the right one drains it.
+//    status line while the records keep spooling; the right one drains it;
+//  * mqtts:// with a CA of the test's making: a wrong ca_file is a clear
+//    TLS error, the right one delivers.
 //
 // Skips (a "SKIPPED:" message) without mosquitto; fails under CI=true.
 #include <doctest/doctest.h>
@@ -143,7 +145,8 @@ struct broker {
   std::string dir, conf, log;
   std::uint16_t port = free_port();
   pid_t pid = -1;
-  broker(const std::string& d, const std::string& password_file = {}) : dir(d + "/broker") {
+  broker(const std::string& d, const std::string& password_file = {}, const std::string& tls_dir = {})
+      : dir(d + "/broker") {
     fs::create_directories(dir);
     ::chmod(dir.c_str(), 0777);
     conf = dir + "/mosquitto.conf", log = dir + "/mosquitto.log";
@@ -152,6 +155,8 @@ struct broker {
       << "allow_anonymous " << (password_file.empty() ? "true" : "false") << "\n"
       << (password_file.empty() ? "" : "password_file " + password_file + "\n") << "persistence true\n"
       << "persistence_location " << dir << "/\nmax_queued_messages 0\nlog_dest file " << log << "\n";
+    if (!tls_dir.empty())
+      c << "cafile " << tls_dir << "/ca.pem\ncertfile " << tls_dir << "/srv.pem\nkeyfile " << tls_dir << "/srv.key\n";
     if (::getuid() == 0) c << "user root\n";  // as root mosquitto would switch to `mosquitto`, who cannot write here
   }
   ~broker() {
@@ -470,4 +475,55 @@ TEST_CASE("mqtt broker: a wrong password is a clear error in the status line and
                              << " received with the right one");
   CHECK(got.records.size() >= waiting);
   CHECK(log.find(": connected, spooled ") != std::string::npos);
+}
+
+TEST_CASE("mqtt broker: mqtts:// verifies the broker with ca_file; a wrong CA is a clear TLS error") {
+  if (!have_broker()) return;
+  if (find_tool("openssl").empty()) {
+    const char* ci = std::getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL("CI=true and openssl is not installed (scripts/deps.sh --test)");
+    MESSAGE("SKIPPED: openssl is not installed (it makes the test's CA)");
+    return;
+  }
+  const std::string exe = bandwire_exe();
+  dir_guard d;
+  const std::string t = d.path + "/tls";
+  fs::create_directories(t);
+  const std::string ssl = find_tool("openssl");
+  const std::string make =
+      "cd " + t + " && " + ssl + " req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=bw-ca && " +
+      ssl + " req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && " +
+      "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && " + ssl +
+      " x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext && "
+      "chmod 0644 srv.key";
+  REQUIRE(std::system((make + " >/dev/null 2>&1").c_str()) == 0);
+  broker br(d.path, {}, t);
+  br.start();
+  subscriber sub(br, d.path + "/sub.log", {"--cafile", t + "/ca.pem"});
+  sub.start();
+  bands sims(exe, d.path, {"a"});
+  const std::string cfg = d.path + "/record.toml", err = d.path + "/record.err";
+  auto run = [&](const std::string& ca) {
+    std::string c = config(d.path, br.port, "ca_file = \"" + ca + "\"\n", false);
+    c.replace(c.find("mqtt://"), 7, "mqtts://");
+    std::ofstream(cfg) << c;
+    pid_t rec = spawn({exe, "record", "--config", cfg, "--speed", "8", "--duration", "2.5"}, "", err);
+    CHECK(::waitpid(rec, nullptr, 0) == rec);
+  };
+  run(t + "/srv.pem");  // not the CA that signed the broker's certificate
+  std::string log = slurp(err);
+  CAPTURE(log);
+  CHECK(log.find("last error: connecting: A TLS error occurred. (check ca_file, cert_file and key_file, and that the "
+                 "broker's certificate names the url's host)") != std::string::npos);
+  const auto waiting = spool_of(d.path).entries.size();
+  CHECK(waiting > 20);
+  run(t + "/ca.pem");
+  sleep_s(0.3);
+  sub.stop();
+  log = slurp(err);
+  const auto got = read_subscriber(d.path + "/sub.log");
+  MESSAGE("mqtt tls test: " << waiting << " records spooled under the wrong CA, " << got.records.size()
+                            << " received over TLS with the right one");
+  CHECK(got.records.size() >= waiting);
+  CHECK(spool_of(d.path).entries.empty());
 }
