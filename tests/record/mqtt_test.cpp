@@ -406,3 +406,33 @@ TEST_CASE("mqtt outbox: a record is sent only once in its file; a failed write o
   CHECK(spool.entries()[1].payload.rfind("{\"n\":1,", 0) == 0);
   CHECK(spool.pending_dropped() == 0);
 }
+
+TEST_CASE("mqtt outbox: a reload publishes the discovery of new and changed bands only") {
+  test::temp_dir d;
+  test::fault_fs fs;
+  mqtt_spool spool(fs, d.path + "/mqtt-spool", 1 << 20);
+  std::string msg;
+  REQUIRE_FALSE(spool.open(msg));
+  mqtt_config c;
+  std::vector<mqtt_message> sent;
+  mqtt_outbox o(spool, c, [&](const mqtt_message& m) -> std::optional<int> {
+    sent.push_back(m);
+    return static_cast<int>(sent.size());
+  });
+  band_config a, b;
+  a.alias = "a", b.alias = "b";
+  a.battery_every = b.battery_every = std::chrono::minutes(0);
+  o.set_bands({a});
+  o.connected();
+  CHECK(sent.size() == 3);  // status, heart rate, steps
+  sent.clear();
+  b.steps = false;
+  o.set_bands({a, b});  // a unchanged; b new: its heart rate only
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].topic == "homeassistant/sensor/bandwire_bandwire_b/heart_rate/config");
+  sent.clear();
+  a.battery_every = std::chrono::minutes(5);
+  o.set_bands({a, b});  // a changed: all of its sensors again
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[1].topic == "homeassistant/sensor/bandwire_bandwire_a/battery/config");
+}
