@@ -29,5 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!b.alias.empty() && b.alias.size() <= 32 && b.alias.find('/') == std::string::npos);
     check(b.rate_hz >= 1 && b.rate_hz <= 100);
   }
+  if (c->mqtt) {  // [mqtt]: a valid broker, prefixes safe in topics and in the spool's lines
+    check(!c->mqtt->host.empty() && c->mqtt->port >= 1);
+    check(valid_topic_prefix(c->mqtt->topic_prefix) && valid_topic_prefix(c->mqtt->discovery_prefix));
+    check(valid_client_id(c->mqtt->client_id));
+    check(c->mqtt->spool_bytes >= 1000);
+    check(c->mqtt->password_file.empty() || !c->mqtt->username.empty());
+  }
   return 0;
 }

@@ -123,6 +123,40 @@ void read_band(const toml::table& t, std::size_t index, band_config& b, std::str
   r.no_unknown();
 }
 
+void read_mqtt(const toml::table& t, mqtt_config& m, std::string& error) {
+  reader r(t, "mqtt: ", error);
+  if (t.get("password")) return r.fail(t.get("password"), "a password is never written in the config: give password_file");
+  std::string url;
+  r.string("url", url, true);
+  if (!r.ok()) return;
+  if (auto e = parse_broker_url(url, m); !e.empty()) return r.fail(t.get("url"), e);
+  r.string("client_id", m.client_id);
+  if (r.ok() && !valid_client_id(m.client_id)) return r.fail(t.get("client_id"), "client_id must be 1..64 of A-Z a-z 0-9 - _ .");
+  r.string("topic_prefix", m.topic_prefix);
+  if (r.ok() && !valid_topic_prefix(m.topic_prefix))
+    return r.fail(t.get("topic_prefix"), "topic_prefix must be 1..64 printable characters without spaces, + and #, "
+                                         "not starting or ending with /");
+  r.string("discovery_prefix", m.discovery_prefix);
+  if (r.ok() && !valid_topic_prefix(m.discovery_prefix))
+    return r.fail(t.get("discovery_prefix"), "discovery_prefix must be 1..64 printable characters without spaces, + "
+                                             "and #, not starting or ending with /");
+  r.boolean("discovery", m.discovery);
+  r.string("username", m.username);
+  r.string("password_file", m.password_file);
+  r.string("ca_file", m.ca_file);
+  r.string("cert_file", m.cert_file);
+  r.string("key_file", m.key_file);
+  if (!r.ok()) return;
+  if (!m.password_file.empty() && m.username.empty())
+    return r.fail(t.get("password_file"), "password_file needs a username");
+  if (!m.tls && (!m.ca_file.empty() || !m.cert_file.empty() || !m.key_file.empty()))
+    return r.fail(&t, "ca_file, cert_file and key_file need an mqtts:// url");
+  if (m.cert_file.empty() != m.key_file.empty()) return r.fail(&t, "cert_file and key_file go together");
+  if (auto v = r.number("keepalive_seconds", 5, 3600)) m.keepalive = std::chrono::seconds(static_cast<long long>(*v));
+  if (auto v = r.number("spool_mb", 0.001, 4096)) m.spool_bytes = static_cast<std::uint64_t>(*v * (1 << 20));
+  r.no_unknown();
+}
+
 void read_top(const toml::table& t, recorder_config& c, std::string& error) {
   reader r(t, "", error);
   r.string("output", c.output, true);
@@ -133,6 +167,11 @@ void read_top(const toml::table& t, recorder_config& c, std::string& error) {
   if (auto v = r.number("rotate_mb", 0.001, 1 << 20)) c.rotate_bytes = static_cast<std::uint64_t>(*v * (1 << 20));
   if (auto v = r.number("status_seconds", 0, 86400)) c.status_every = std::chrono::seconds(static_cast<long long>(*v));
   r.string("state_dir", c.state_dir);
+  if (const auto* m = r.get("mqtt")) {
+    if (!m->is_table()) return r.fail(m, "mqtt must be a table ([mqtt])");
+    read_mqtt(*m->as_table(), c.mqtt.emplace(), error);
+    if (!error.empty()) return;
+  }
   const auto* bands = r.get("band");
   if (!r.ok()) return;
   if (!bands || !bands->is_array_of_tables()) return r.fail(bands, "at least one [[band]] table is required");

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "record/mqtt_config.hpp"
+
 namespace bandwire::record {
 
 enum class file_format { jsonl, csv };
@@ -45,6 +47,7 @@ struct recorder_config {
   std::chrono::seconds status_every{60};     ///< status lines; 0: only on changes
   std::string state_dir;                     ///< keys, caches, resume points ("" : the default)
   std::vector<band_config> bands;
+  std::optional<mqtt_config> mqtt;           ///< the [mqtt] table (README "Publishing to MQTT")
 };
 
 /// Parses the text of a config file. nullopt with `error` set ("line 3:

@@ -42,11 +42,18 @@ struct recorder::band {
   std::uint64_t records = 0, rate_records = 0;
   double rate_mono = -1;
   std::string file_error;
+  record_sink* const* sink = nullptr;  // &recorder::sink
 
   void write(live_record& r) {
     auto it = writers.find(r.kind);
     if (it == writers.end()) return;
+    record_sink* const out = sink ? *sink : nullptr;
+    if (out) {
+      r.n = it->second->next_n();
+      out->before_write(cfg.alias, r);
+    }
     auto res = it->second->write(r);
+    if (out) out->after_write(cfg.alias, r, res.written);
     if (res.written) {
       ++records;
       if (res.resumed_after) {
@@ -166,6 +173,8 @@ std::unique_ptr<recorder::band> recorder::make_band(const recorder_config& c, co
   b->cfg = cfg;
   b->files = c;
   b->files.bands.clear();
+  b->files.mqtt.reset();  // the MQTT link is not a band's: changing it keeps the bands up
+  b->sink = &sink;
   b->accel.rate = b->ppg.rate = cfg.rate_hz;
   const std::string dir = c.output + "/" + cfg.alias;
   std::vector<record_kind> kinds;
@@ -182,6 +191,7 @@ std::unique_ptr<recorder::band> recorder::make_band(const recorder_config& c, co
     wo.retry_seconds = o_.write_retry_seconds;
     auto w = std::make_unique<rotating_writer>(fs_, wo);
     if (w->open(problem)) return nullptr;
+    if (sink) sink->writer_opened(cfg.alias, k, w->next_n());
     b->writers[k] = std::move(w);
   }
   miband::session_options so;

@@ -48,6 +48,21 @@ struct recorder_options {
   double write_retry_seconds = 5.0;    ///< after a failed append
 };
 
+/// Who publishes the records as well (the MQTT link), in two steps around
+/// each file write, so that a record is published only once it is in its
+/// file and a kill between the two steps neither loses nor invents one.
+class record_sink {
+ public:
+  virtual ~record_sink() = default;
+  /// A record about to be written, `n` set to what its file will give it.
+  virtual void before_write(const std::string& alias, const live_record& r) = 0;
+  /// The same record: in its file (`written`), or not (a write error).
+  virtual void after_write(const std::string& alias, const live_record& r, bool written) = 0;
+  /// A band's file of `k` opened; its next record gets `next_n`. What was
+  /// staged before a kill with an `n` the file does not have is withdrawn.
+  virtual void writer_opened(const std::string& alias, record_kind k, std::uint64_t next_n) = 0;
+};
+
 struct band_status {
   std::string alias;
   supervisor_status link;
@@ -84,6 +99,8 @@ class recorder {
   /// A band was stopped (removed or changed by a reload, or stop()): its
   /// last status, once its files are closed.
   std::function<void(const band_status&)> on_stopped;
+  /// The MQTT link (README "Publishing to MQTT"); null: files only.
+  record_sink* sink = nullptr;
 
   /// For tests: a band's supervisor and session (null when unknown).
   supervisor* band_supervisor(const std::string& alias);

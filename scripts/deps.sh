@@ -2,13 +2,15 @@
 # Installs bandwire's build and test dependencies from Debian 12's packages.
 # Skips apt-get entirely when everything is already present.
 set -euo pipefail
-pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev)
+pkgs=(g++ meson ninja-build pkg-config cmake python3 libboost-dev libbluetooth-dev libmbedtls-dev doctest-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libmosquitto-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # clang + libFuzzer for fuzz targets, tshark as an independent decoder.
   # help2man and dpkg-dev for the Debian packages (scripts/package.sh);
   # libcap2-bin (setcap), which the bandwire package depends on, so that CI
   # installs it with apt-get from the local .deb without a download.
-  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev libcap2-bin)
+  # mosquitto + mosquitto-clients: the broker and subscriber of the "mqtt"
+  # suite (tests/mqtt/); openssl makes its TLS case's CA.
+  pkgs+=(clang libclang-rt-14-dev tshark help2man dpkg-dev libcap2-bin mosquitto mosquitto-clients openssl)
 fi
 if [[ "${1:-}" == "--test" || "${1:-}" == "--cross" ]]; then
   # Raspberry Pi cross builds and their tests under qemu-user (scripts/cross.sh).

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The full test run: dependencies, a normal build and its tests, the
-# installed library with examples/, the Raspberry Pi cross builds (aarch64,
-# armhf) with their unit suites and one journey each under qemu-user, an
-# ASan+UBSan build and its tests, the Debian packages of all three
-# architectures (the amd64 ones installed, run and purged), the real-kernel
-# suite under qemu, and a short deterministic fuzz run.
+# The full test run: dependencies, a normal build and its tests, the MQTT
+# suite against a real mosquitto, the installed library with examples/, the
+# Raspberry Pi cross builds (aarch64, armhf) with their unit suites and one
+# journey each under qemu-user, an ASan+UBSan build and its tests, the
+# Debian packages of all three architectures (the amd64 ones installed, run
+# and purged), the real-kernel suite under qemu, and a short deterministic
+# fuzz run.
 # Prints each stage's wall time and ends with "N passed, N failed, N skipped"
 # (scripts/count_tests.py says what counts as skipped). Under CI=true a test
 # that needs ../shared fails when it is missing (tests/support/shared_dir.hpp).
@@ -36,6 +37,18 @@ before=$passed
 count build
 native_unit_passed=$((passed - before))
 stage_end tests
+
+# `bandwire record` publishing to a real mosquitto on 127.0.0.1 (README
+# "Publishing to MQTT"): broker restarts, a SIGKILLed recorder, an overflow,
+# a password, TLS; real time, about 80 s. CI=true makes a missing broker a failure.
+stage "mqtt (real broker)"
+if meson test -C build --suite mqtt --print-errorlogs --verbose >build/mqtt-suite.log 2>&1; then
+  grep -E 'MESSAGE: mqtt|^ *[0-9]+/[0-9]+ ' build/mqtt-suite.log | sed 's/.*MESSAGE: //' | sort -u
+else
+  tail -80 build/mqtt-suite.log; rc=1
+fi
+count build
+stage_end "mqtt suite"
 
 # The installed library: headers, bandwire.pc, shared + static linking, and
 # examples/ built and run through pkg-config only.

@@ -3,12 +3,18 @@
 // reloads the config (an invalid one is rejected and the old one kept),
 // SIGTERM and SIGINT stop cleanly (streams stopped on the bands, files
 // closed). Status lines go to stderr: one per band on every change and
-// every `status_seconds`.
+// every `status_seconds`, and one for the MQTT link (README "Publishing to
+// MQTT") when the config has an [mqtt] table.
 #include <csignal>
 #include <cstdio>
 #include <memory>
 
+#include "build_info.hpp"
+#include "miband/state_store.hpp"
 #include "record/recorder.hpp"
+#if BANDWIRE_MQTT
+#include "record/mqtt_link.hpp"
+#endif
 #include "tools/band_session.hpp"
 #include "tools/clocks.hpp"
 #include "tools/commands.hpp"
@@ -24,15 +30,35 @@ struct record_run {
   std::string path;
   record::recorder_config config;
   std::unique_ptr<record::recorder> rec;
+  record::posix_file_system posix_fs;  // the MQTT spool's
+#if BANDWIRE_MQTT
+  std::unique_ptr<record::mqtt_link> mqtt;
+#endif
   asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
   asio::steady_timer status_timer{io}, duration_timer{io};
   bool stopping = false;
   int rc = exit_ok;
 };
 
+void print_mqtt_status([[maybe_unused]] record_run& r) {
+#if BANDWIRE_MQTT
+  if (r.mqtt)
+    std::fprintf(stderr, "bandwire record: %s\n", format_mqtt_status(*r.config.mqtt, r.mqtt->status()).c_str());
+#endif
+}
+
 void print_status(record_run& r, const std::string& only = {}) {
   for (const auto& s : r.rec->status(only.empty()))
     if (only.empty() || s.alias == only) std::fprintf(stderr, "bandwire record: %s\n", format_status(s).c_str());
+  if (only.empty()) print_mqtt_status(r);
+}
+
+// A config with [mqtt] in a build without MQTT is refused: the records would
+// silently go nowhere. "" or the reason.
+std::string mqtt_refusal(const record::recorder_config& c) {
+  if (!c.mqtt || BANDWIRE_MQTT) return {};
+  return std::string("the config has an [mqtt] table, but this bandwire was built without MQTT: ") +
+         BANDWIRE_MQTT_LEFT_OUT + " (README \"Publishing to MQTT\"; `bandwire --version` says what is left out)";
 }
 
 void stop_all(record_run& r) {
@@ -41,7 +67,15 @@ void stop_all(record_run& r) {
   r.signals.cancel();
   r.status_timer.cancel();
   r.duration_timer.cancel();
-  r.rec->stop([&r](error_code) { r.io.stop(); });
+  r.rec->stop([&r](error_code) {
+#if BANDWIRE_MQTT
+    if (r.mqtt) {
+      r.mqtt->stop();
+      print_mqtt_status(r);
+    }
+#endif
+    r.io.stop();
+  });
 }
 
 void reload(record_run& r) {
@@ -51,6 +85,14 @@ void reload(record_run& r) {
     std::fprintf(stderr, "bandwire record: reload rejected, keeping the running config: %s\n", err.c_str());
     return;
   }
+  if (c->mqtt != r.config.mqtt) {
+    std::fprintf(stderr, "bandwire record: reload rejected, keeping the running config: the [mqtt] table changed; "
+                         "restart bandwire record to apply it\n");
+    return;
+  }
+#if BANDWIRE_MQTT
+  if (r.mqtt) r.mqtt->set_bands(c->bands);
+#endif
   for (const auto& p : r.rec->apply(*c)) std::fprintf(stderr, "bandwire record: band %s\n", p.c_str());
   r.config = *c;
   std::fprintf(stderr, "bandwire record: reloaded %s (%zu bands)\n", r.path.c_str(), c->bands.size());
@@ -90,6 +132,10 @@ int plan(const args& a, record_run& r, double& duration) {
     std::fprintf(stderr, "bandwire record: %s\n", err.c_str());
     return exit_usage;
   }
+  if (auto why = mqtt_refusal(*c); !why.empty()) {
+    std::fprintf(stderr, "bandwire record: %s: %s\n", r.path.c_str(), why.c_str());
+    return exit_usage;
+  }
   r.config = std::move(*c);
   if (auto d = duration_option(a, "record")) duration = *d;
   else return exit_usage;
@@ -109,6 +155,38 @@ int plan(const args& a, record_run& r, double& duration) {
   return -1;
 }
 
+// Starts the MQTT link of an [mqtt] table; false (with the reason printed) when it cannot run.
+bool start_mqtt([[maybe_unused]] record_run& r) {
+#if BANDWIRE_MQTT
+  if (!r.config.mqtt) return true;
+  const std::string state = r.config.state_dir.empty() ? miband::state_store().dir() : r.config.state_dir;
+  r.mqtt = std::make_unique<record::mqtt_link>(r.io, *r.config.mqtt, r.posix_fs, state + "/mqtt-spool");
+  r.mqtt->set_bands(r.config.bands);
+  r.mqtt->on_change = [&r] {
+    if (!r.stopping) print_mqtt_status(r);
+  };
+  r.rec->sink = r.mqtt.get();
+  if (auto e = r.mqtt->start(); !e.empty()) {
+    std::fprintf(stderr, "bandwire record: %s\n", e.c_str());
+    return false;
+  }
+#endif
+  return true;
+}
+
+// A band is online for MQTT while its link is up (README "Publishing to MQTT").
+void band_changed(record_run& r, const std::string& alias) {
+  if (r.stopping) return;
+  print_status(r, alias);
+#if BANDWIRE_MQTT
+  if (r.mqtt)
+    for (const auto& s : r.rec->status(false))
+      if (s.alias == alias)
+        r.mqtt->band_online(alias, s.link.state == record::link_state::running ||
+                                       s.link.state == record::link_state::syncing);
+#endif
+}
+
 }  // namespace
 
 void declare_record(option_set& o) {
@@ -120,7 +198,11 @@ void declare_record(option_set& o) {
                    "attempts take turns per adapter. SIGHUP reloads FILE (bands left unchanged\n"
                    "keep their links; an invalid file is rejected and the old one kept);\n"
                    "SIGTERM or Ctrl-C stops the bands' streams and closes the files. One status\n"
-                   "line per band goes to stderr on each change and every status_seconds.")
+                   "line per band goes to stderr on each change and every status_seconds.\n"
+                   "With an [mqtt] table every record is also published to PREFIX/ALIAS/KIND\n"
+                   "(QoS 1, its JSON line), through a spool in the state dir that keeps it\n"
+                   "until the broker acknowledges it, with Home Assistant discovery (README\n"
+                   "\"Publishing to MQTT\"); its status line shows the broker state.")
       .value("--config", "FILE", "the recorder's config (TOML)")
       .value("--duration", "S", "stop after S seconds")
       .value("--speed", "N", "when every band is sim or unix: (a `bandwire sim --speed N`):\n"
@@ -132,9 +214,8 @@ int run_record(const args& a) {
   double duration = 0;
   if (int rc = plan(a, r, duration); rc >= 0) return rc;
   r.rec = std::make_unique<record::recorder>(r.io, r.clock);
-  r.rec->on_change = [&r](const std::string& alias) {
-    if (!r.stopping) print_status(r, alias);
-  };
+  r.rec->on_change = [&r](const std::string& alias) { band_changed(r, alias); };
+  if (!start_mqtt(r)) return exit_failed;
   r.rec->on_stopped = [](const record::band_status& s) {
     std::fprintf(stderr, "bandwire record: %s\n", format_status(s).c_str());
   };

@@ -16,6 +16,7 @@
 #include <thread>
 #include <tuple>
 
+#include "build_info.hpp"
 #include "tests/record/rig.hpp"
 #include "tests/support/cli_process.hpp"
 
@@ -153,6 +154,21 @@ TEST_CASE("cli record: usage errors exit 2 with the reason") {
   std::ofstream(cfg) << "output = \"/x\"\n[[band]]\nalias = \"a\"\ndevice = \"AA:BB:CC:DD:EE:FF\"\n";
   p = spawn({exe, "record", "--config", cfg, "--speed", "5"}, d.path + "/err");
   CHECK(wait_exit(p) == 2);  // a real band keeps real time
+  // [mqtt]: refused by a build without MQTT (the static ARM executables), with the reason;
+  // with MQTT, a password file that cannot be read stops the start.
+  std::ofstream(cfg) << "output = \"" + d.path + "/out\"\nstate_dir = \"" + d.path +
+                            "/state\"\n[mqtt]\nurl = \"mqtt://127.0.0.1:1\"\nusername = \"u\"\npassword_file = \"" +
+                            d.path + "/none\"\n[[band]]\nalias = \"a\"\ndevice = \"sim\"\n";
+  p = spawn({exe, "record", "--config", cfg}, d.path + "/err");
+  if (BANDWIRE_MQTT) {
+    CHECK(wait_exit(p) == 1);
+    CHECK(slurp(d.path + "/err") == "bandwire record: mqtt: cannot read password_file " + d.path + "/none\n");
+  } else {
+    CHECK(wait_exit(p) == 2);
+    CHECK(slurp(d.path + "/err") ==
+          "bandwire record: " + cfg + ": the config has an [mqtt] table, but this bandwire was built without MQTT: " +
+              BANDWIRE_MQTT_LEFT_OUT + " (README \"Publishing to MQTT\"; `bandwire --version` says what is left out)\n");
+  }
 }
 
 TEST_CASE("cli: heart --continuous, steps --follow and events reconnect like stream; --no-reconnect exits 1") {
