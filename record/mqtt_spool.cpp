@@ -12,18 +12,6 @@ namespace {
 
 constexpr std::string_view header = "bandwire-mqtt-spool 1\n";
 
-std::optional<std::uint64_t> number(std::string_view digits) noexcept {
-  if (digits.empty() || digits.size() > 20) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 // A topic of ours: no space, no control character (the line's separators).
 bool plain(std::string_view s) noexcept {
   for (char c : s)
@@ -45,7 +33,7 @@ bool apply_line(std::string_view line, spool_contents& c) {
     if (sp1 == std::string_view::npos) return false;
     const auto sp2 = rest.find(' ', sp1 + 1);
     if (sp2 == std::string_view::npos) return false;
-    const auto seq = number(rest.substr(0, sp1));
+    const auto seq = parse_decimal_u64(rest.substr(0, sp1));
     const auto topic = rest.substr(sp1 + 1, sp2 - sp1 - 1);
     const auto payload = rest.substr(sp2 + 1);
     if (!seq || *seq < c.next_seq || *seq == UINT64_MAX || !plain(topic)) return false;
@@ -55,7 +43,7 @@ bool apply_line(std::string_view line, spool_contents& c) {
     c.next_seq = *seq + 1;
     return true;
   }
-  const auto v = number(rest);
+  const auto v = parse_decimal_u64(rest);
   if (!v) return false;
   if (op == '-') {
     auto it = find_seq(c.entries, *v);

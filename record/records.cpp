@@ -136,6 +136,10 @@ std::optional<std::uint64_t> parse_counter(std::string_view line, file_format f)
     digits = line.substr(0, line.find(','));
     if (digits.size() == line.size()) return std::nullopt;
   }
+  return parse_decimal_u64(digits);
+}
+
+std::optional<std::uint64_t> parse_decimal_u64(std::string_view digits) noexcept {
   if (digits.empty() || digits.size() > 20) return std::nullopt;
   std::uint64_t v = 0;
   for (char c : digits) {

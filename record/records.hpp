@@ -69,5 +69,8 @@ void append_line(std::string& out, const live_record& r, file_format f);
 /// member `{"n":N,` or the first CSV column. nullopt for a header, a torn or
 /// foreign line, or a number that does not fit 64 bits.
 std::optional<std::uint64_t> parse_counter(std::string_view line, file_format f) noexcept;
+/// 1..20 decimal digits that fit in 64 bits, nothing else (the counters
+/// and sequence numbers of record's files).
+std::optional<std::uint64_t> parse_decimal_u64(std::string_view digits) noexcept;
 
 }  // namespace bandwire::record
