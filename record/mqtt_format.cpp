@@ -67,19 +67,34 @@ constexpr sensor sensors[] = {
     {record_kind::steps, "steps", "Steps", "steps", "steps", ",\"state_class\":\"total_increasing\",\"icon\":\"mdi:walk\""},
 };
 
+bool publishes(const sensor& s, const band_config& b) {
+  return s.kind == record_kind::hr ? b.heart_rate : s.kind == record_kind::steps ? b.steps : b.battery_every.count() > 0;
+}
+
+std::string discovery_topic(const mqtt_config& c, const std::string& node, const sensor& s) {
+  return c.discovery_prefix + "/sensor/" + node + "/" + s.object + "/config";
+}
+
 }  // namespace
+
+std::vector<mqtt_message> discovery_removals(const mqtt_config& c, const band_config& before,
+                                             const band_config* after) {
+  std::vector<mqtt_message> out;
+  const std::string node = node_id(c, before.alias);
+  for (const auto& s : sensors)
+    if (publishes(s, before) && !(after && publishes(s, *after))) out.push_back({discovery_topic(c, node, s), "", true});
+  if (!after) out.push_back({availability_topic(c, before.alias), "", true});
+  return out;
+}
 
 std::vector<mqtt_message> discovery_messages(const mqtt_config& c, const band_config& b) {
   std::vector<mqtt_message> out;
   const std::string node = node_id(c, b.alias);
   for (const auto& s : sensors) {
-    const bool on = s.kind == record_kind::hr      ? b.heart_rate
-                    : s.kind == record_kind::steps ? b.steps
-                                                   : b.battery_every.count() > 0;
-    if (!on) continue;
+    if (!publishes(s, b)) continue;
     mqtt_message m;
     m.retain = true;
-    m.topic = c.discovery_prefix + "/sensor/" + node + "/" + s.object + "/config";
+    m.topic = discovery_topic(c, node, s);
     m.payload = std::string("{\"name\":\"") + s.name + "\",\"unique_id\":\"" + node + "_" + s.object +
                 "\",\"state_topic\":\"" + json_escape(record_topic(c, b.alias, s.kind)) +
                 "\",\"value_template\":\"{{ value_json." + s.value + " }}\",\"unit_of_measurement\":\"" + s.unit +

@@ -43,6 +43,14 @@ std::string dropped_payload(std::uint64_t count);
 /// heart rate, battery when battery_minutes > 0, steps when it records steps.
 std::vector<mqtt_message> discovery_messages(const mqtt_config& c, const band_config& b);
 
+/// What takes back the discovery configs `before` published and `after`
+/// (null: the band is gone) no longer has: an empty retained message on
+/// each topic, which makes Home Assistant remove the entity (its MQTT
+/// discovery: an empty config deletes). A band that is gone also gets its
+/// retained availability cleared.
+std::vector<mqtt_message> discovery_removals(const mqtt_config& c, const band_config& before,
+                                             const band_config* after);
+
 /// `s` as a JSON string body (quotes, backslashes and control characters escaped).
 std::string json_escape(std::string_view s);
 

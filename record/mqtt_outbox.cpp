@@ -17,13 +17,31 @@ bool mqtt_outbox::send(const mqtt_message& m, std::optional<int>* mid) {
 void mqtt_outbox::set_bands(const std::vector<band_config>& bands) {
   const auto old = std::move(bands_);
   bands_ = bands;
-  if (!connected_ || !c_.discovery) return;
+  if (!c_.discovery) return;
+  // What a reload took away is removed from Home Assistant, now or at the
+  // next connection (a band gone from the config would stay on the
+  // dashboard forever, its retained config and availability with it).
+  for (const auto& o : old) {
+    auto it = std::find_if(bands_.begin(), bands_.end(), [&](const band_config& b) { return b.alias == o.alias; });
+    for (auto& m : discovery_removals(c_, o, it == bands_.end() ? nullptr : &*it)) removals_.push_back(std::move(m));
+    if (it == bands_.end()) online_.erase(o.alias);
+  }
+  if (!connected_) return;
+  if (!send_removals()) return;
   for (const auto& b : bands_) {
     auto it = std::find_if(old.begin(), old.end(), [&](const band_config& o) { return o.alias == b.alias; });
     if (it != old.end() && *it == b) continue;
     for (const auto& m : discovery_messages(c_, b))
       if (!send(m)) return;
   }
+}
+
+bool mqtt_outbox::send_removals() {
+  while (!removals_.empty()) {
+    if (!send(removals_.front())) return false;
+    removals_.erase(removals_.begin());
+  }
+  return true;
 }
 
 void mqtt_outbox::stage(const std::string& alias, const live_record& r) {
@@ -54,6 +72,7 @@ void mqtt_outbox::connected() {
   dropped_mid_.reset();
   sent_upto_ = 0;
   if (!send({status_topic(c_), "online", true})) return;
+  if (!send_removals()) return;
   if (c_.discovery)
     for (const auto& b : bands_)
       for (const auto& m : discovery_messages(c_, b))

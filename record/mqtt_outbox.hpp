@@ -64,6 +64,7 @@ class mqtt_outbox {
   std::uint64_t published() const noexcept { return published_; }  ///< records acknowledged
 
  private:
+  bool send_removals();
   void pump();
   bool send(const mqtt_message& m, std::optional<int>* mid = nullptr);
 
@@ -72,6 +73,7 @@ class mqtt_outbox {
   publish_fn publish_;
   std::size_t window_;
   std::vector<band_config> bands_;
+  std::vector<mqtt_message> removals_;  // discovery a reload took away, not sent yet
   std::map<std::string, bool> online_;
   bool connected_ = false;
   std::map<int, std::uint64_t> in_flight_;  // message id -> spool seq

@@ -435,4 +435,35 @@ TEST_CASE("mqtt outbox: a reload publishes the discovery of new and changed band
   o.set_bands({a, b});  // a changed: all of its sensors again
   REQUIRE(sent.size() == 3);
   CHECK(sent[1].topic == "homeassistant/sensor/bandwire_bandwire_a/battery/config");
+  sent.clear();
+  // a no longer records steps: its steps entity is removed (an empty retained config).
+  a.steps = false;
+  o.set_bands({a, b});
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[0].topic == "homeassistant/sensor/bandwire_bandwire_a/steps/config");
+  CHECK(sent[0].payload.empty());
+  CHECK(sent[0].retain);
+  CHECK(sent[1].topic == "homeassistant/sensor/bandwire_bandwire_a/heart_rate/config");
+  CHECK_FALSE(sent[1].payload.empty());
+  sent.clear();
+  // b gone while the broker is away: its discovery and availability are
+  // cleared at the next connection, right after the status.
+  o.disconnected();
+  o.set_bands({a});
+  CHECK(sent.empty());
+  o.connected();
+  REQUIRE(sent.size() >= 3);
+  CHECK(sent[0].topic == "bandwire/status");
+  CHECK(sent[1].topic == "homeassistant/sensor/bandwire_bandwire_b/heart_rate/config");
+  CHECK(sent[1].payload.empty());
+  CHECK(sent[2].topic == "bandwire/b/availability");
+  CHECK(sent[2].payload.empty());
+  CHECK(sent[2].retain);
+  for (std::size_t i = 3; i < sent.size(); ++i) {
+    CHECK(sent[i].topic.find("bandwire_bandwire_b/") == std::string::npos);
+    CHECK(sent[i].topic != "bandwire/b/availability");
+  }
+  sent.clear();
+  o.set_bands({a});  // nothing changed: nothing sent
+  CHECK(sent.empty());
 }
