@@ -53,7 +53,8 @@ for line in open(sys.argv[1]):
 print(n["accel"], n["ppg"], n["hr"], n["gap"], sum(n.values()) - n["accel"] - n["ppg"] - n["hr"] - n["gap"])
 PY
 ) || fail "a record is not JSON"
-summary=$(tail -1 "$dir/stream.err")
+# The counters line ("N packets, N lost, ..."); the measured rates follow it.
+summary=$(grep -m1 ' packets, ' "$dir/stream.err" || true)
 echo "journey $name: pair ok; stream 10 s: $accel accel, $ppg ppg, $hr hr, $gap gap records ($summary)"
 # The band sends 25 Hz accel and PPG from about 1.4 s after the start and a
 # heart rate every few seconds (fact sheet §11, §12); qemu-user is slower
