@@ -15,6 +15,7 @@
 #include "miband/session_decoder.hpp"
 #include "tools/commands.hpp"
 #include "tools/option_set.hpp"
+#include "tools/output.hpp"
 
 namespace bandwire::tools {
 
@@ -41,32 +42,6 @@ class line_buffer {
  private:
   std::string buf_;
 };
-
-// tools/output.cpp's json_string, appending: runs that need no escape are
-// copied whole.
-void append_json_string(std::string& o, std::string_view s) {
-  o += '"';
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    o.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        o += "\\u00";
-        o += "0123456789abcdef"[c >> 4];
-        o += "0123456789abcdef"[c & 15];
-    }
-  }
-  o.append(s.data() + run, s.size() - run);
-  o += '"';
-}
 
 // A string that needs no escape (opcode and characteristic names, hex):
 // the same bytes json_string makes of it.

@@ -9,9 +9,15 @@
 
 namespace bandwire::tools {
 
-std::string json_string(std::string_view s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
+// Runs that need no escape are copied whole.
+void append_json_string(std::string& o, std::string_view s) {
+  o += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    o.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': o += "\\\""; break;
       case '\\': o += "\\\\"; break;
@@ -19,16 +25,19 @@ std::string json_string(std::string_view s) {
       case '\r': o += "\\r"; break;
       case '\t': o += "\\t"; break;
       default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o.push_back(static_cast<char>(c));
-        }
+        o += "\\u00";
+        o += "0123456789abcdef"[c >> 4];
+        o += "0123456789abcdef"[c & 15];
     }
   }
-  return o + "\"";
+  o.append(s.data() + run, s.size() - run);
+  o += '"';
+}
+
+std::string json_string(std::string_view s) {
+  std::string o;
+  append_json_string(o, s);
+  return o;
 }
 
 void json_object::key(std::string_view k) {

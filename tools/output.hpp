@@ -19,6 +19,8 @@ struct realtime_steps;
 namespace bandwire::tools {
 
 std::string json_string(std::string_view s);
+/// The same, appended to `o` (no temporary string).
+void append_json_string(std::string& o, std::string_view s);
 
 /// Builds one JSON object: json_object().add("handle", 3).add("uuid", "...").str()
 class json_object {

@@ -63,6 +63,66 @@ struct cursor {
 // at their widest (numbers of up to 64 characters each).
 constexpr std::size_t record_fixed_room = 1024;
 
+// A record's fields after its head, as JSON members.
+void put_json_fields(cursor& c, const record& r) {
+  if (r.t >= 0) c.lit(",\"t\":"), c.fixed(r.t, 6);
+  if (r.seq >= 0) c.lit(",\"seq\":"), c.put(r.seq);
+  if (r.has_xyz) {
+    c.lit(",\"x\":"), c.put(r.x), c.lit(",\"y\":"), c.put(r.y), c.lit(",\"z\":"), c.put(r.z);
+    c.lit(",\"gx\":"), c.fixed(r.gx, 4), c.lit(",\"gy\":"), c.fixed(r.gy, 4), c.lit(",\"gz\":"), c.fixed(r.gz, 4);
+  }
+  if (r.has_value) c.lit(",\"value\":"), c.put(r.value);
+  if (r.bpm >= 0) c.lit(",\"bpm\":"), c.put(r.bpm);
+  if (!r.rr.empty()) {
+    c.lit(",\"rr\":[");
+    for (std::size_t i = 0; i < r.rr.size(); ++i) {
+      if (i) c.lit(",");
+      c.rr(r.rr[i]);
+    }
+    c.lit("]");
+  }
+  if (r.energy_kj >= 0) c.lit(",\"energy_kj\":"), c.put(r.energy_kj);
+  if (r.contact >= 0) r.contact ? c.lit(",\"contact\":true") : c.lit(",\"contact\":false");
+  if (r.missing >= 0) c.lit(",\"missing\":"), c.put(r.missing);
+  if (r.seconds >= 0) c.lit(",\"seconds\":"), c.fixed(r.seconds, 3);
+  if (!r.event.empty()) c.lit(",\"event\":"), c.text(json_string(r.event));
+  c.lit("}\n");
+}
+
+// A record's columns after its head, as CSV.
+void put_csv_fields(cursor& c, const record& r) {
+  if (r.t >= 0) c.fixed(r.t, 6);
+  c.lit(",");
+  if (r.seq >= 0) c.put(r.seq);
+  c.lit(",");
+  if (r.has_xyz) {
+    c.put(r.x), c.lit(","), c.put(r.y), c.lit(","), c.put(r.z), c.lit(",");
+    c.fixed(r.gx, 4), c.lit(","), c.fixed(r.gy, 4), c.lit(","), c.fixed(r.gz, 4);
+  } else {
+    c.lit(",,,,,");
+  }
+  c.lit(",");
+  if (r.has_value) c.put(r.value);
+  c.lit(",");
+  if (r.bpm >= 0) c.put(r.bpm);
+  c.lit(",");
+  for (std::size_t i = 0; i < r.rr.size(); ++i) {
+    if (i) c.lit(" ");
+    c.rr(r.rr[i]);
+  }
+  c.lit(",");
+  if (r.missing >= 0) c.put(r.missing);
+  c.lit(",");
+  if (r.seconds >= 0) c.fixed(r.seconds, 3);
+  c.lit(",");
+  c.text(r.event);
+  c.lit(",");
+  if (r.energy_kj >= 0) c.put(r.energy_kj);
+  c.lit(",");
+  if (r.contact >= 0) c.put(r.contact);
+  c.lit("\n");
+}
+
 }  // namespace
 
 void record_writer::write(const record& r) {
@@ -90,61 +150,8 @@ void record_writer::write(const record& r) {
   if (pending_.size() < used_ + room) pending_.resize(std::max(pending_.size() * 2, used_ + room));
   cursor c{pending_.data() + used_};
   c.text(head_);
-  if (format_ == record_format::jsonl) {
-    if (r.t >= 0) c.lit(",\"t\":"), c.fixed(r.t, 6);
-    if (r.seq >= 0) c.lit(",\"seq\":"), c.put(r.seq);
-    if (r.has_xyz) {
-      c.lit(",\"x\":"), c.put(r.x), c.lit(",\"y\":"), c.put(r.y), c.lit(",\"z\":"), c.put(r.z);
-      c.lit(",\"gx\":"), c.fixed(r.gx, 4), c.lit(",\"gy\":"), c.fixed(r.gy, 4), c.lit(",\"gz\":"), c.fixed(r.gz, 4);
-    }
-    if (r.has_value) c.lit(",\"value\":"), c.put(r.value);
-    if (r.bpm >= 0) c.lit(",\"bpm\":"), c.put(r.bpm);
-    if (!r.rr.empty()) {
-      c.lit(",\"rr\":[");
-      for (std::size_t i = 0; i < r.rr.size(); ++i) {
-        if (i) c.lit(",");
-        c.rr(r.rr[i]);
-      }
-      c.lit("]");
-    }
-    if (r.energy_kj >= 0) c.lit(",\"energy_kj\":"), c.put(r.energy_kj);
-    if (r.contact >= 0) r.contact ? c.lit(",\"contact\":true") : c.lit(",\"contact\":false");
-    if (r.missing >= 0) c.lit(",\"missing\":"), c.put(r.missing);
-    if (r.seconds >= 0) c.lit(",\"seconds\":"), c.fixed(r.seconds, 3);
-    if (!r.event.empty()) c.lit(",\"event\":"), c.text(json_string(r.event));
-    c.lit("}\n");
-  } else {
-    if (r.t >= 0) c.fixed(r.t, 6);
-    c.lit(",");
-    if (r.seq >= 0) c.put(r.seq);
-    c.lit(",");
-    if (r.has_xyz) {
-      c.put(r.x), c.lit(","), c.put(r.y), c.lit(","), c.put(r.z), c.lit(",");
-      c.fixed(r.gx, 4), c.lit(","), c.fixed(r.gy, 4), c.lit(","), c.fixed(r.gz, 4);
-    } else {
-      c.lit(",,,,,");
-    }
-    c.lit(",");
-    if (r.has_value) c.put(r.value);
-    c.lit(",");
-    if (r.bpm >= 0) c.put(r.bpm);
-    c.lit(",");
-    for (std::size_t i = 0; i < r.rr.size(); ++i) {
-      if (i) c.lit(" ");
-      c.rr(r.rr[i]);
-    }
-    c.lit(",");
-    if (r.missing >= 0) c.put(r.missing);
-    c.lit(",");
-    if (r.seconds >= 0) c.fixed(r.seconds, 3);
-    c.lit(",");
-    c.text(r.event);
-    c.lit(",");
-    if (r.energy_kj >= 0) c.put(r.energy_kj);
-    c.lit(",");
-    if (r.contact >= 0) c.put(r.contact);
-    c.lit("\n");
-  }
+  if (format_ == record_format::jsonl) put_json_fields(c, r);
+  else put_csv_fields(c, r);
   used_ = static_cast<std::size_t>(c.o - pending_.data());
 }
 
@@ -245,11 +252,15 @@ void record_sink::operator()(const miband::stream_event& e) {
     w_.write(r);
   } else if (e.what == kind::heart_rate) {
     r.kind = "hr", r.bpm = e.hr->bpm;
+    // The sink's own list, whose capacity stays: no allocation per heart rate.
+    r.rr.swap(rr_);
+    r.rr.clear();
     for (std::size_t i = 0; i < e.hr->rr_count(); ++i) r.rr.push_back(e.hr->rr_1024ths(i));
     if (e.hr->energy_expended_kj) r.energy_kj = *e.hr->energy_expended_kj;
     if (e.hr->contact != miband::sensor_contact::not_supported)
       r.contact = e.hr->contact == miband::sensor_contact::detected ? 1 : 0;
     w_.write(r);
+    r.rr.swap(rr_);
   } else if (e.sensor->packet.type == miband::sensor_packet_type::accelerometer) {
     accel(*e.sensor, r);
   } else {

@@ -86,6 +86,7 @@ class record_sink {
 
   record_writer& w_;
   double cpg_;
+  std::vector<std::uint16_t> rr_;  // a heart rate's RR intervals, reused
   std::optional<asio::io_context::executor_type> ex_;
   bool flush_posted_ = false;
   std::shared_ptr<flush_state> flush_;
