@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 namespace bandwire::miband {
 
@@ -59,25 +58,27 @@ void sample_timeline::end_burst(lane& l) const {
 // programme of one-way clock-skew estimation). Unlike the plain slope
 // between the first and last end, it is not thrown off by where within a
 // period each burst happened to close. 0 when there is no such edge.
-double sample_timeline::envelope_period(const std::deque<point>& ends) {
-  std::vector<point> hull;
+double sample_timeline::envelope_period(const window<max_ends>& ends) {
+  std::array<point, max_ends> hull;  // on the stack: no allocation per burst
+  std::size_t hull_size = 0;
   double mean = 0;
-  for (const point& p : ends) {
+  for (std::size_t k = 0; k < ends.size(); ++k) {
+    const point& p = ends[k];
     mean += static_cast<double>(p.index);
     // Counts only grow, so the points come sorted by x = count, y = arrival.
-    while (hull.size() >= 2) {
-      const point& a = hull[hull.size() - 2];
-      const point& b = hull.back();
+    while (hull_size >= 2) {
+      const point& a = hull[hull_size - 2];
+      const point& b = hull[hull_size - 1];
       const double cross = static_cast<double>(b.index - a.index) * (p.arrival - a.arrival) -
                            (b.arrival - a.arrival) * static_cast<double>(p.index - a.index);
       if (cross > 0) break;  // a left turn: b stays on the lower hull
-      hull.pop_back();
+      --hull_size;
     }
-    hull.push_back(p);
+    hull[hull_size++] = p;
   }
   mean /= static_cast<double>(ends.size());
-  for (std::size_t i = 0; i + 1 < hull.size(); ++i) {
-    if (static_cast<double>(hull[i + 1].index) < mean && i + 2 < hull.size()) continue;
+  for (std::size_t i = 0; i + 1 < hull_size; ++i) {
+    if (static_cast<double>(hull[i + 1].index) < mean && i + 2 < hull_size) continue;
     const double dx = static_cast<double>(hull[i + 1].index - hull[i].index);
     return dx > 0 ? (hull[i + 1].arrival - hull[i].arrival) / dx : 0;
   }
@@ -89,7 +90,8 @@ double sample_timeline::grid(lane& l, double arrival, std::size_t n) {
   if (l.anchored) {
     // As late as every recent packet allows: its last sample at or before its arrival.
     double offset = std::numeric_limits<double>::infinity();
-    for (const point& q : l.anchors) offset = std::min(offset, q.arrival - l.dt * static_cast<double>(q.index));
+    for (std::size_t k = 0; k < l.anchors.size(); ++k)
+      offset = std::min(offset, l.anchors[k].arrival - l.dt * static_cast<double>(l.anchors[k].index));
     return offset + l.dt * static_cast<double>(l.count);
   }
   if (!l.first_base) {

@@ -36,7 +36,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 
@@ -98,6 +97,31 @@ class sample_timeline {
     double arrival = 0;
     std::uint64_t index = 0;  ///< anchors: the packet's last sample; ends: samples through the burst
   };
+  /// The last N points in a fixed ring: the notification path allocates
+  /// nothing (a std::deque took a block every 32 packets). Pushing onto a
+  /// full window drops its oldest point; the windows are time-bounded and
+  /// sized well past what a band sends in them (anchors: 4 s hold ~10
+  /// accelerometer packets; ends: bursts come ≥ burst_gap apart, at most
+  /// 300 in a 60 s rate window), so only a flood shortens them.
+  template <std::size_t N> class window {
+   public:
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    const point& operator[](std::size_t i) const noexcept { return ring_[(head_ + i) % N]; }
+    const point& front() const noexcept { return (*this)[0]; }
+    const point& back() const noexcept { return (*this)[size_ - 1]; }
+    void push_back(const point& p) noexcept {
+      if (size_ == N) pop_front();
+      ring_[(head_ + size_) % N] = p;
+      ++size_;
+    }
+    void pop_front() noexcept { head_ = (head_ + 1) % N, --size_; }
+
+   private:
+    std::array<point, N> ring_{};
+    std::size_t head_ = 0, size_ = 0;
+  };
+  static constexpr std::size_t max_anchors = 256, max_ends = 512;
   struct lane {
     double dt = 0;  ///< seconds per sample
     bool measured = false;
@@ -109,14 +133,15 @@ class sample_timeline {
     bool anchored = false;              ///< a burst of this sensor ended since the start or a discontinuity
     std::optional<double> first_base;   ///< before that: the time of sample first_index
     std::uint64_t first_index = 0;
-    std::deque<point> anchors, ends;
+    window<max_anchors> anchors;
+    window<max_ends> ends;
   };
 
   lane& lane_of(sensor_packet_type t) noexcept { return t == sensor_packet_type::ppg ? ppg_ : accel_; }
   const lane& lane_of(sensor_packet_type t) const noexcept { return t == sensor_packet_type::ppg ? ppg_ : accel_; }
   void reset_lane(lane& l, bool keep_rate) const;
   void end_burst(lane& l) const;
-  static double envelope_period(const std::deque<point>& ends);
+  static double envelope_period(const window<max_ends>& ends);
   double grid(lane& l, double arrival, std::size_t n);
 
   options o_;

@@ -32,6 +32,7 @@ namespace {
 // snprintf("%.6f") and std::to_string printed before.
 struct cursor {
   char* o;
+  record_writer::whole_digits* t_whole;  // the last sample time's whole seconds, as text
   template <std::size_t N> void lit(const char (&s)[N]) {
     std::memcpy(o, s, N - 1);
     o += N - 1;
@@ -40,8 +41,23 @@ struct cursor {
     std::memcpy(o, s.data(), s.size());
     o += s.size();
   }
-  void put(int v) { o = std::to_chars(o, o + 12, v).ptr; }
-  void fixed(double v, int precision) { o += detail::format_fixed(o, v, precision); }
+  void put(int v) {
+    if (v < 0) *o++ = '-';
+    o = detail::write_u32(o, v < 0 ? 0u - static_cast<std::uint32_t>(v) : static_cast<std::uint32_t>(v));
+  }
+  template <int Precision> void fixed(double v) { o += detail::format_fixed<Precision>(o, v); }
+  // A sample time (6 decimals): the samples of a packet, and of the packets
+  // around it, share their whole seconds, so those digits are kept.
+  void sample_time(double v) {
+    detail::fixed_parts p;
+    if (!detail::split_fixed<6>(v, p) || p.negative) return fixed<6>(v);
+    if (p.whole != t_whole->whole || t_whole->size == 0) {
+      t_whole->whole = p.whole;
+      t_whole->size = static_cast<std::uint8_t>(detail::write_u64(t_whole->text, p.whole) - t_whole->text);
+    }
+    std::memcpy(o, t_whole->text, t_whole->size);
+    o = detail::write_frac<6>(o + t_whole->size, p);
+  }
   // An RR interval in 1/1024 s as exact seconds, the bytes of
   // tools/output.cpp's rr_seconds_text: ticks / 1024 = whole + frac / 1024,
   // and frac / 1024 = frac * 9765625 / 10^10 (ten digits, trailing zeros cut).
@@ -65,11 +81,11 @@ constexpr std::size_t record_fixed_room = 1024;
 
 // A record's fields after its head, as JSON members.
 void put_json_fields(cursor& c, const record& r) {
-  if (r.t >= 0) c.lit(",\"t\":"), c.fixed(r.t, 6);
+  if (r.t >= 0) c.lit(",\"t\":"), c.sample_time(r.t);
   if (r.seq >= 0) c.lit(",\"seq\":"), c.put(r.seq);
   if (r.has_xyz) {
     c.lit(",\"x\":"), c.put(r.x), c.lit(",\"y\":"), c.put(r.y), c.lit(",\"z\":"), c.put(r.z);
-    c.lit(",\"gx\":"), c.fixed(r.gx, 4), c.lit(",\"gy\":"), c.fixed(r.gy, 4), c.lit(",\"gz\":"), c.fixed(r.gz, 4);
+    c.lit(",\"gx\":"), c.fixed<4>(r.gx), c.lit(",\"gy\":"), c.fixed<4>(r.gy), c.lit(",\"gz\":"), c.fixed<4>(r.gz);
   }
   if (r.has_value) c.lit(",\"value\":"), c.put(r.value);
   if (r.bpm >= 0) c.lit(",\"bpm\":"), c.put(r.bpm);
@@ -84,20 +100,20 @@ void put_json_fields(cursor& c, const record& r) {
   if (r.energy_kj >= 0) c.lit(",\"energy_kj\":"), c.put(r.energy_kj);
   if (r.contact >= 0) r.contact ? c.lit(",\"contact\":true") : c.lit(",\"contact\":false");
   if (r.missing >= 0) c.lit(",\"missing\":"), c.put(r.missing);
-  if (r.seconds >= 0) c.lit(",\"seconds\":"), c.fixed(r.seconds, 3);
+  if (r.seconds >= 0) c.lit(",\"seconds\":"), c.fixed<3>(r.seconds);
   if (!r.event.empty()) c.lit(",\"event\":"), c.text(json_string(r.event));
   c.lit("}\n");
 }
 
 // A record's columns after its head, as CSV.
 void put_csv_fields(cursor& c, const record& r) {
-  if (r.t >= 0) c.fixed(r.t, 6);
+  if (r.t >= 0) c.sample_time(r.t);
   c.lit(",");
   if (r.seq >= 0) c.put(r.seq);
   c.lit(",");
   if (r.has_xyz) {
     c.put(r.x), c.lit(","), c.put(r.y), c.lit(","), c.put(r.z), c.lit(",");
-    c.fixed(r.gx, 4), c.lit(","), c.fixed(r.gy, 4), c.lit(","), c.fixed(r.gz, 4);
+    c.fixed<4>(r.gx), c.lit(","), c.fixed<4>(r.gy), c.lit(","), c.fixed<4>(r.gz);
   } else {
     c.lit(",,,,,");
   }
@@ -113,7 +129,7 @@ void put_csv_fields(cursor& c, const record& r) {
   c.lit(",");
   if (r.missing >= 0) c.put(r.missing);
   c.lit(",");
-  if (r.seconds >= 0) c.fixed(r.seconds, 3);
+  if (r.seconds >= 0) c.fixed<3>(r.seconds);
   c.lit(",");
   c.text(r.event);
   c.lit(",");
@@ -148,7 +164,7 @@ void record_writer::write(const record& r) {
   }
   const std::size_t room = head_.size() + record_fixed_room + 72 * r.rr.size() + 6 * r.event.size();
   if (pending_.size() < used_ + room) pending_.resize(std::max(pending_.size() * 2, used_ + room));
-  cursor c{pending_.data() + used_};
+  cursor c{pending_.data() + used_, &t_whole_};
   c.text(head_);
   if (format_ == record_format::jsonl) put_json_fields(c, r);
   else put_csv_fields(c, r);

@@ -47,6 +47,12 @@ class record_writer {
   /// flushes `out`. failed() tells when that failed (disk full, closed pipe).
   void flush();
   bool failed() const noexcept { return failed_; }
+  /// The whole seconds of the last sample time written, as text.
+  struct whole_digits {
+    std::uint64_t whole = 0;
+    std::uint8_t size = 0;  ///< 0: none yet
+    char text[20];
+  };
 
  private:
   std::FILE* out_;
@@ -59,6 +65,7 @@ class record_writer {
   std::string head_;
   const char* head_kind_ = nullptr;
   double head_time_ = 0, head_mono_ = 0;
+  whole_digits t_whole_;
 };
 
 /// Turns a session's stream events into records, one per sample.
