@@ -244,3 +244,28 @@ TEST_CASE("sample times: the real bursts of CAP-A (two streaming runs of a Mi Ba
   CHECK(accel_rates[1] == doctest::Approx(25.0));
   CHECK(squeezed == 0);  // real bursts keep the measured rate without squeezing
 }
+
+TEST_CASE("sample times: a flood past the fixed windows (256 anchors, 512 burst ends) keeps every guarantee") {
+  // The windows are rings of fixed size (no allocation per packet): a flood
+  // of packets within the anchor window, and bursts far more often than a
+  // band sends them, only drop their oldest points.
+  sample_timeline tl;
+  tl.start(0.0);
+  double arrival = 0.5, prev = -1;
+  std::size_t placed = 0;
+  for (int burst = 0; burst < 900; ++burst) {   // 900 bursts in 60 s of rate window: past 512 ends
+    for (int k = 0; k < 40; ++k) {              // 40 packets a burst: 36,000 packets, 300 within 4 s
+      arrival += 0.0001;
+      for (double t : tl.place(arrival, accel(3))) {
+        REQUIRE(t <= arrival);
+        REQUIRE(t >= prev);
+        prev = t, ++placed;
+      }
+    }
+    arrival += 0.21;  // past burst_gap: the burst ends
+  }
+  CHECK(placed == 900u * 40u * 3u);
+  CHECK(tl.rate_measured(sensor_packet_type::accelerometer));
+  // 120 samples every 0.214 s: the measured rate follows the arrivals.
+  CHECK(tl.rate_hz(sensor_packet_type::accelerometer) == doctest::Approx(120 / 0.214).epsilon(0.02));
+}
