@@ -14,7 +14,7 @@
 //
 // Lifetime: the band must not outlive its gatt::client. cancel() completes
 // every operation in flight with operation_aborted; so does destroying the
-// band, at any moment (tests/miband/lifetime_test.cpp destroys it after
+// band, at any moment (tests/miband/session_test.cpp destroys it after
 // every PDU and timer expiry). Its listeners on the client are RAII
 // registrations, gone with the band.
 #pragma once

@@ -7,7 +7,7 @@
 // async_* form taking any completion token; each handler runs exactly once,
 // never inline. cancel() completes every operation in flight with
 // operation_aborted; so does destroying the session, at any moment
-// (tests/miband/lifetime_test.cpp). Link events are observed through RAII
+// (tests/miband/session_test.cpp). Link events are observed through RAII
 // registrations (on_link_event).
 //
 // Key precedence (README "Keys"): session_options::key (from --key-file or
