@@ -84,10 +84,6 @@ struct progress_view {
   }
 };
 
-double mono_seconds() {
-  return chr::duration<double>(chr::steady_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 void declare_activity(option_set& o) {
@@ -213,7 +209,7 @@ asio::awaitable<int> fetch(band_session& s, activity_plan& p, miband::history_si
   if (int c = co_await s.connect(true); c >= 0) co_return c;
   if (!sink.persistent() && !p.so.keep)
     std::fprintf(stderr, "bandwire: output is not a regular file: the band keeps its data (no acknowledgement)\n");
-  view.started = mono_seconds();
+  view.started = s.clock.mono();
   error_code ec;
   miband::history_sync_result r, total;
   unsigned failed_links = 0;
@@ -221,7 +217,7 @@ asio::awaitable<int> fetch(band_session& s, activity_plan& p, miband::history_si
     miband::history_sync sync(*s.session);
     ec = {};
     r = co_await sync.async_run(
-        p.so, sink, [&](const miband::history_progress& pr) { view.show(pr, mono_seconds()); },
+        p.so, sink, [&](const miband::history_progress& pr) { view.show(pr, s.clock.mono()); },
         asio::redirect_error(asio::use_awaitable, ec));
     if (first) total.since = r.since;
     total.next = r.next;
@@ -241,7 +237,7 @@ asio::awaitable<int> fetch(band_session& s, activity_plan& p, miband::history_si
     if (int c = co_await s.connect(true); c >= 0) co_return c;
     p.so.since = r.next;
   }
-  view.end(!ec, mono_seconds());
+  view.end(!ec, s.clock.mono());
   co_return report(s, ec, r, total);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hci/pairing_agent.hpp"
+#include "tools/wait.hpp"
 #include "tools/commands.hpp"
 #include "tools/option_set.hpp"
 
@@ -67,22 +68,8 @@ int run_agent(const args& a) {
   std::fprintf(stderr, "bandwire agent: answering pairing confirmations on %s\n",
                index ? ("hci" + std::to_string(*index)).c_str() : "every adapter");
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer timer(io);
-  auto stop = [&] {
-    agent.stop();
-    signals.cancel();
-    timer.cancel();
-  };
-  signals.async_wait([&](error_code ec, int) {
-    if (!ec) stop();
-  });
-  if (duration > 0) {
-    timer.expires_after(std::chrono::microseconds(static_cast<long long>(duration * 1e6)));
-    timer.async_wait([&](error_code ec) {
-      if (!ec) stop();
-    });
-  }
+  stop_wait wait(io, duration);
+  wait.async_wait([&] { agent.stop(); });
   io.run();
   return exit_ok;
 }

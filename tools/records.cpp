@@ -216,7 +216,7 @@ template <class T> struct flush_allocator {
   T* allocate(std::size_t n) {
     if (!state->block_used && n * sizeof(T) <= sizeof state->block) {
       state->block_used = true;
-      return reinterpret_cast<T*>(state->block);
+      return static_cast<T*>(static_cast<void*>(state->block));  // aligned as max_align_t
     }
     return static_cast<T*>(::operator new(n * sizeof(T)));
   }
