@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/bounded_log.hpp"
 #include "miband/reply.hpp"
 
 namespace bandwire::miband {
@@ -34,7 +35,7 @@ std::vector<history_server::notification> history_server::on_write(bytes_view va
       const auto asked = ok ? q.start.utc() : std::nullopt;
       if (!ok || q.type != fetch_type_activity || !asked) {
         ev.refused = true;
-        log_.push_back(ev);
+        push_bounded(log_, ev);
         out.push_back({false, make_reply(fetch_cmd_start, status_failure)});
         pending_.reset();
         return out;
@@ -49,7 +50,7 @@ std::vector<history_server::notification> history_server::on_write(bytes_view va
       ev.requested = *asked;
       ev.start = start;
       ev.records = count;
-      log_.push_back(ev);
+      push_bounded(log_, ev);
       pending_ = round{start, count};
       zoned_date d;
       d.local = to_local(start, opts_.utc_offset);
@@ -81,7 +82,7 @@ std::vector<history_server::notification> history_server::on_write(bytes_view va
         ++ev.packets;
       }
       ev.records = r.count;
-      log_.push_back(ev);
+      push_bounded(log_, ev);
       sent_end_ = r.start + chr::minutes{r.count};
       out.push_back({false, make_reply(fetch_cmd_transfer, status_success)});
       return out;
@@ -93,7 +94,7 @@ std::vector<history_server::notification> history_server::on_write(bytes_view va
         kept_ = *sent_end_;
       }
       sent_end_.reset();
-      log_.push_back(ev);
+      push_bounded(log_, ev);
       out.push_back({false, make_reply(fetch_cmd_ack, status_success)});
       return out;
     }

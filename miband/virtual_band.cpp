@@ -6,6 +6,7 @@
 #include <ctime>
 #include <random>
 
+#include "common/bounded_log.hpp"
 #include "miband/alert.hpp"
 #include "miband/battery.hpp"
 #include "miband/heart_rate.hpp"
@@ -366,7 +367,7 @@ void virtual_band::press_button() {
 // ---- auth (§4, §19.2) ----
 
 gatt::att_status virtual_band::on_auth_write(bytes_view v) {
-  stats_.auth_writes.emplace_back(v.begin(), v.end());
+  push_bounded(stats_.auth_writes, std::vector<std::uint8_t>(v.begin(), v.end()));
   auth_request req;
   if (decode_auth_request(v, req)) return 0;  // malformed: ignored (choice)
   const auto gen = generation_;
@@ -447,8 +448,8 @@ gatt::att_status virtual_band::on_new_alert(bytes_view v) {
 }
 
 void virtual_band::log_alert(bool to_new_alert, bytes_view v) {
-  alert_log_.push_back({clock_.seconds(), to_new_alert, std::vector<std::uint8_t>(v.begin(), v.end())});
-  if (on_alert_) on_alert_(alert_log_.back());
+  const alert_write& w = push_bounded(alert_log_, alert_write{clock_.seconds(), to_new_alert, std::vector<std::uint8_t>(v.begin(), v.end())});
+  if (on_alert_) on_alert_(w);
 }
 
 // ---- heart rate (§5) ----

@@ -133,7 +133,8 @@ class virtual_band {
     bool to_new_alert = false;  ///< 2A46 (else 2A06)
     std::vector<std::uint8_t> value;
   };
-  /// Every alert write, in order, for tests to check bytes and spacing.
+  /// The alert writes, in order, for tests to check bytes and spacing (the
+  /// newest 256 at least: common/bounded_log.hpp).
   const std::vector<alert_write>& alert_log() const noexcept { return alert_log_; }
   /// Runs on each alert write (the `sim` command logs them).
   void on_alert(std::function<void(const alert_write&)> cb) { on_alert_ = std::move(cb); }
@@ -162,8 +163,9 @@ class virtual_band {
     std::uint32_t sensor_packets = 0;
     std::uint32_t hr_values = 0;
     std::uint32_t keep_alives = 0;
-    /// Every value written to the auth characteristic, in order (the exact
-    /// bytes a family's auth sends, fact sheet §4.1, §18).
+    /// The values written to the auth characteristic, in order (the exact
+    /// bytes a family's auth sends, fact sheet §4.1, §18); the newest
+    /// 256 at least (common/bounded_log.hpp).
     std::vector<std::vector<std::uint8_t>> auth_writes;
   };
   const counters& stats() const noexcept { return stats_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/bounded_log.hpp"
 #include "miband/reply.hpp"
 #include "miband/settings_file.hpp"
 
@@ -29,8 +30,7 @@ void virtual_settings::note(const char* channel, bytes_view written, const frame
   std::string line = std::string(channel) + " " + hex_bytes(written);
   if (reply) line += " -> " + hex_bytes(reply->bytes());
   line += ": " + what;
-  log_.push_back(line);
-  listeners_.emit(line);
+  listeners_.emit(push_bounded(log_, std::move(line)));
 }
 
 frame virtual_settings::on_setting(bytes_view v) {
