@@ -6,6 +6,7 @@
 // printed (the issue's closing note quotes them).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -89,8 +90,11 @@ TEST_CASE("record soak: two bands, links dropped every few seconds for hours; no
   MESSAGE("heap in use over band time:" << h);
   CHECK(drops > soak_hours() * 3600 / 10);
   CHECK(pending_max < 64);
-  // Bounded: after the first quarter hour (files, caches, first history
-  // sync), the heap does not grow with band time.
-  REQUIRE(heap.size() >= 3);
-  CHECK(heap.back().second < heap[1].second + 512 * 1024);
+  // Flat: after the first half hour (files, caches, first history syncs,
+  // the virtual bands' logs filled to their bound), the heap does not grow
+  // with band time (measured: within 24 KiB over 6 band hours).
+  REQUIRE(heap.size() >= 4);
+  std::size_t later_max = 0;
+  for (std::size_t i = 2; i < heap.size(); ++i) later_max = std::max(later_max, heap[i].second);
+  CHECK(later_max < heap[2].second + 96 * 1024);
 }
