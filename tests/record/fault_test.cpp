@@ -40,6 +40,7 @@ bool data_notification(const std::vector<std::uint8_t>& pdu) {
 struct outcome {
   std::size_t first_link_pdus = 0, first_data_at = 0;   // PDUs on the first link; index of the first sensor packet
   std::vector<std::size_t> answers;                      // indexes of the band's answers on the first link
+  std::vector<bool> protocol;  // [index]: a request, response, command, indication or confirmation (not data)
   tally t;
   std::uint64_t sent = 0, connects = 0, links = 0;
   record::link_state before_stop{};
@@ -63,6 +64,8 @@ outcome journey(std::function<verdict(std::size_t, bool, std::vector<std::uint8_
         !out.first_data_at)
       out.first_data_at = i;
     if (!to_band && !data_notification(pdu)) out.answers.push_back(i);
+    out.protocol.resize(i + 1);
+    out.protocol[i] = !data_notification(pdu);
     return fault ? fault(i, to_band, pdu, r) : verdict::forward;
   };
   r.start();
@@ -99,8 +102,14 @@ TEST_CASE("record faults: the link cut after every PDU of the journey; each time
   CHECK(clean.t.link_gaps == 0);
   REQUIRE(clean.first_data_at > 150);  // discovery, auth, clock, history rounds, subscriptions came first
   MESSAGE("first link: " << clean.first_link_pdus << " PDUs, the first sensor packet at " << clean.first_data_at);
-  std::size_t runs = 0;
-  for (std::size_t k = 1; k <= clean.first_link_pdus; k += (k < clean.first_data_at + 40 ? 1 : 97)) {
+  // Every position up to 40 PDUs into the data, then every PDU of the
+  // protocol (keep-alives, battery reads, history rounds, confirmations)
+  // and every 97th data notification.
+  std::size_t runs = 0, protocol_runs = 0;
+  for (std::size_t k = 1; k <= clean.first_link_pdus; ++k) {
+    const bool is_protocol = k < clean.protocol.size() && clean.protocol[k];
+    if (k >= clean.first_data_at + 40 && !is_protocol && k % 97 != 0) continue;
+    protocol_runs += is_protocol;
     CAPTURE(k);
     const auto o = journey(
         [k](std::size_t i, bool, std::vector<std::uint8_t>&, rig& r) {
@@ -114,14 +123,14 @@ TEST_CASE("record faults: the link cut after every PDU of the journey; each time
     if (o.connects >= 2) CHECK(o.t.link_gaps >= 1);
     ++runs;
   }
-  MESSAGE("cut positions run: " << runs);
+  MESSAGE("cut positions run: " << runs << " (" << protocol_runs << " after a protocol PDU, the rest after data)");
 }
 
 TEST_CASE("record faults: each answer of the band delayed past every timeout; each time a transparent recovery") {
   const auto clean = journey(nullptr, 40s);
   REQUIRE(clean.answers.size() > 50);
   std::size_t runs = 0;
-  for (std::size_t j = 0; j < clean.answers.size(); j += (clean.answers[j] < clean.first_data_at + 20 ? 1 : 11)) {
+  for (std::size_t j = 0; j < clean.answers.size(); ++j) {  // every answer of the first link
     const std::size_t k = clean.answers[j];
     CAPTURE(k);
     const auto o = journey(
