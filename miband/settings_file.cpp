@@ -247,8 +247,11 @@ void read_display_items(reader& r, band_settings& s) {
   }
   if (ok && !layout_of(items)) {
     std::string mb2, mb3;
+    const screen_list mb3_screens = screens_of(display_items_layout::mi_band_3);
     for (screen x : items) {
-      std::string& to = layout_of({x}) == display_items_layout::mi_band_2 ? mb2 : mb3;
+      const bool in_mb3 = std::find(mb3_screens.begin(), mb3_screens.end(), x) != mb3_screens.end();
+      if (in_mb3 && layout_of({x}) == display_items_layout::mi_band_2) continue;  // both have it
+      std::string& to = in_mb3 ? mb3 : mb2;
       to += (to.empty() ? "" : ", ") + quoted(to_string(x));
     }
     r.problem(n, r.key("items"), "mixes screens of different bands: " + mb2 + " (Mi Band 2) and " + mb3 +
