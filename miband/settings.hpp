@@ -1,4 +1,6 @@
-// The Mi Band 2's settings and alarms as values, and their exact frames:
+// The Mi Band 2's settings and alarms as values, and their exact frames
+// (the display items also in the Mi Band 3 / 4 layout of fact sheet §18,
+// chosen from the band's capabilities):
 // user settings on FEE0 0008 (Write Request, fact sheet §12), configuration
 // commands on FEE0 0003 (Write Command answered by a notification, §13), and
 // the heart-rate settings on 2A39 (§5.2). Pure and synchronous: encoders,
