@@ -286,7 +286,10 @@ README "Settings file").
 
   apply FILE   validates the whole file first (an unknown key or a value out of
                range is an error naming the key and the range; nothing is written
-               then, exit 2), then writes only what the file sets, each write
+               then, exit 2), then checks it against the connected device (a
+               display.items screen its family lacks: exit 2; a key whose service
+               it lacks, e.g. heart_rate.* on a Mi Band HRX: exit 1; nothing is
+               written either way), then writes only what the file sets, each write
                confirmed by the band: a command on 0003 by its `10 ...` reply, a
                user or heart-rate setting by the ATT Write Response. A setting the
                band refuses is shown with the raw bytes of its reply (exit 1);
