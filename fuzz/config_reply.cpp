@@ -75,6 +75,15 @@ void run_decoders(bytes_view in) {
     // ignores when the notification is off.
     if (!s.disconnect) check(same(plan[0].value, in));
   }
+  // The Mi Band 3's layout (fact sheet §18): what a plan re-encodes decodes to
+  // the same settings (hidden screens may come in any order on the wire).
+  band_settings s3;
+  if (!decode_config_setting(in, s3, display_items_layout::mi_band_3)) {
+    const auto plan = plan_writes(s3, display_items_layout::mi_band_3);
+    check(plan.size() == 1);
+    band_settings again;
+    check(!decode_config_setting(plan[0].value.bytes(), again, display_items_layout::mi_band_3) && again == s3);
+  }
   user_settings_write u;
   if (!decode_user_settings(in, u)) {
     const frame f = u.user ? encode_user_info(*u.user) : u.step_goal ? encode_step_goal(*u.step_goal)

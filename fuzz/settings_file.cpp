@@ -26,7 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     band_settings back;
     check(parse_settings_file(format_settings_file(s), back).empty());
     check(back == s);
-    for (const auto& w : plan_writes(s)) check(!w.value.empty());
+    // A file's screens fit one band's layout (parse refuses a mix); the plan for it writes them.
+    const auto layout = s.display_items ? layout_of(*s.display_items) : display_items_layout::mi_band_2;
+    check(layout.has_value());
+    const auto plan = plan_writes(s, *layout);
+    for (const auto& w : plan) check(!w.value.empty());
+    check(s.empty() || !plan.empty());
   } else {
     check(s.empty());  // nothing is set from a file with a problem
   }

@@ -83,6 +83,11 @@ void band_config::clear_alarm(std::uint8_t slot, result_fn done) {
 void band_config::run(std::vector<setting_write> writes, result_fn done) {
   auto o = ops_.make<std::vector<write_outcome>>(ex_, std::move(done));
   if (run_) return o->complete(make_error_code(errc::invalid_argument), {});
+  if (const auto missing = caps_ ? check_support(writes, *caps_) : std::vector<unsupported_setting>{};
+      !missing.empty()) {
+    for (const auto& w : writes)
+      if (w.key == missing.front().key) return o->complete(missing.front().ec, {write_outcome{w, missing.front().ec, {}}});
+  }
   auto r = std::make_shared<run_state>(ex_, clock_);
   r->writes = std::move(writes);
   r->o = o;

@@ -45,7 +45,11 @@ class band_config {
   using result_fn = unique_function<void(error_code, std::vector<write_outcome>)>;
 
   band_config(gatt::client& client, const scaled_clock& clock);
-  explicit band_config(band& b) : band_config(b.client(), b.clock()) {}
+  /// On a band: a run whose writes need a characteristic the device lacks
+  /// (check_support: FEE0 on a strap, 2A39 on a Mi Band HRX) fails before
+  /// anything is written, with the error naming the missing service and an
+  /// outcome for the first such write.
+  explicit band_config(band& b) : band_config(b.client(), b.clock()) { caps_ = &b.capabilities(); }
   ~band_config();
   band_config(const band_config&) = delete;
   band_config& operator=(const band_config&) = delete;
@@ -101,6 +105,7 @@ class band_config {
   asio::any_io_executor ex_;
   pending_ops ops_;
   std::shared_ptr<run_state> run_;
+  const device_capabilities* caps_ = nullptr;
 };
 
 }  // namespace bandwire::miband

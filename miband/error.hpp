@@ -51,6 +51,13 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), errc_category()};
 }
 
+/// One of the errors naming what the device lacks (heart_rate_service_missing
+/// … device_information_missing): it stays missing however often the link
+/// is made again.
+inline bool is_missing_service(const boost::system::error_code& ec) noexcept {
+  return ec.category() == errc_category() && ec.value() >= static_cast<int>(errc::heart_rate_service_missing) &&
+         ec.value() <= static_cast<int>(errc::device_information_missing);
+}
 }  // namespace bandwire::miband
 
 namespace boost::system {

@@ -32,7 +32,7 @@ link_event event_of(link_event::kind k) {
 // Failures that another attempt cannot mend: the user must act.
 bool fatal_for_reconnect(const error_code& ec) {
   return ec == errc::key_rejected || ec == errc::no_key || ec == errc::bind_refused || ec == errc::invalid_key ||
-         ec == errc::key_file_exposed || ec == gatt::errc::not_in_cache;
+         ec == errc::key_file_exposed || ec == gatt::errc::not_in_cache || is_missing_service(ec);
 }
 
 }  // namespace

@@ -212,7 +212,7 @@ struct planner {
 
 }  // namespace
 
-std::vector<setting_write> plan_writes(const band_settings& s) {
+std::vector<setting_write> plan_writes(const band_settings& s, display_items_layout layout) {
   planner p;
   band_settings c;
   using ch = setting_channel;
@@ -238,9 +238,11 @@ std::vector<setting_write> plan_writes(const band_settings& s) {
     c = {}, c.user = s.user;
     p.add("user", ch::user_settings, encode_user_info(*s.user), c);
   }
-  if (s.display_items) {
+  if (frame f; s.display_items && !encode_display_items(layout, *s.display_items, f)) {
+    // What the band holds: a Mi Band 2's mask has no order, so its order is the band's.
     c = {}, c.display_items = s.display_items;
-    p.add("display.items", ch::config, encode_display_items(*s.display_items), c);
+    decode_display_items(layout, f.bytes(), *c.display_items);
+    p.add("display.items", ch::config, f, c);
   }
   if (s.inactivity) {
     c = {}, c.inactivity = s.inactivity;
@@ -438,7 +440,8 @@ boost::system::error_code decode_inactivity(bytes_view in, band_settings& s) noe
 
 }  // namespace
 
-boost::system::error_code decode_config_setting(bytes_view in, band_settings& out) noexcept {
+boost::system::error_code decode_config_setting(bytes_view in, band_settings& out,
+                                                display_items_layout layout) noexcept {
   if (in.empty()) return errc::malformed_value;
   band_settings s;
   boost::system::error_code ec;
@@ -447,11 +450,9 @@ boost::system::error_code decode_config_setting(bytes_view in, band_settings& ou
     case cmd_dnd: ec = decode_dnd(in, s); break;
     case cmd_inactivity: ec = decode_inactivity(in, s); break;
     case cmd_display_items: {
-      static constexpr std::uint8_t order[] = {0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05};
-      if (in.size() != 9 || (in[1] & ~display_item::all) || !(in[1] & display_item::clock)) return errc::malformed_value;
-      for (std::size_t i = 0; i < sizeof order; ++i)
-        if (in[2 + i] != order[i]) return errc::malformed_value;
-      s.display_items = in[1];
+      screen_list items;
+      ec = decode_display_items(layout, in, items);
+      s.display_items = std::move(items);
       break;
     }
     default: return errc::malformed_value;

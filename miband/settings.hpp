@@ -1,4 +1,6 @@
-// The Mi Band 2's settings and alarms as values, and their exact frames:
+// The Mi Band 2's settings and alarms as values, and their exact frames
+// (the display items also in the Mi Band 3 / 4 layout of fact sheet §18,
+// chosen from the band's capabilities):
 // user settings on FEE0 0008 (Write Request, fact sheet §12), configuration
 // commands on FEE0 0003 (Write Command answered by a notification, §13), and
 // the heart-rate settings on 2A39 (§5.2). Pure and synchronous: encoders,
@@ -20,6 +22,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "common/bytes.hpp"
+#include "miband/capabilities.hpp"
 #include "miband/frame.hpp"
 
 namespace bandwire::miband {
@@ -69,7 +72,33 @@ enum class time_format : std::uint8_t { h12 = 0, h24 = 1 };          ///< `06 02
 enum class distance_unit : std::uint8_t { metric = 0, imperial = 1 }; ///< `06 03 00 0v`
 enum class date_display : std::uint8_t { time = 0, date_time = 3 };  ///< clock screen, `06 0a 00 0v`
 
-/// Screens of the `0a` command (§13.3): one bit each; the clock is always shown.
+/// The screens a band can show after its clock (the clock is always shown
+/// first and is not listed): the Mi Band 2's (§13.3) and the Mi Band 3's
+/// (also the Mi Band 4's, §18). heart_rate is the only screen both have.
+enum class screen : std::uint8_t {
+  // Mi Band 2 (§13.3)
+  steps, distance, calories, heart_rate, battery,
+  // Mi Band 3 / 4 (§18, GB-SUP setDisplayItemsOld, GB-SIB MiBand3Support keyPosMap)
+  notifications, weather, activity, more, status, timer, nfc,
+};
+/// Screens in the order the band shows them after the clock.
+using screen_list = std::vector<screen>;
+
+/// "steps", "heart_rate", "nfc", …: the settings file's names.
+const char* to_string(screen s) noexcept;
+std::optional<screen> parse_screen(std::string_view name) noexcept;
+/// Every screen name, "steps, distance, …, nfc", for messages.
+std::string screen_names();
+/// The screens a display-items layout has, in id order (empty for none and
+/// the Amazfit Bip's, which bandwire does not encode).
+screen_list screens_of(display_items_layout l);
+/// The layout whose screens include all of `s` (heart_rate alone fits both:
+/// the Mi Band 2's then); nullopt when `s` mixes screens of different bands.
+std::optional<display_items_layout> layout_of(const screen_list& s);
+/// "Mi Band 2", "Mi Band 3 / Mi Band 4", …: who uses a layout, for messages.
+const char* describe(display_items_layout l) noexcept;
+
+/// Screens of the Mi Band 2's `0a` command (§13.3): one bit each; the clock is always shown.
 namespace display_item {
 inline constexpr std::uint8_t clock = 0x01;
 inline constexpr std::uint8_t steps = 0x02;
@@ -131,7 +160,7 @@ struct band_settings {
   std::optional<miband::time_format> time_format;
   std::optional<miband::distance_unit> distance_unit;
   std::optional<miband::date_display> date_display;
-  std::optional<std::uint8_t> display_items;  ///< display_item bits (clock always added)
+  std::optional<screen_list> display_items;  ///< after the clock, in the order shown (§13.3, §18)
   std::optional<bool> raise_to_wake;
   std::optional<bool> rotate_to_switch;
   std::optional<do_not_disturb> dnd;
@@ -194,6 +223,22 @@ frame encode_setting(setting_id id, std::uint8_t value);
 frame encode_disconnect_notification(const disconnect_notification& d);
 /// `0a MASK 00 00 01 02 03 04 05` (§13.3), the clock bit always set.
 frame encode_display_items(std::uint8_t mask);
+/// The display-items command for a layout (fact sheet §13.3, §18):
+///   mi_band_2  `0a MASK 00 00 01 02 03 04 05`, MASK bits display_item (order
+///              is not the Mi Band 2's to choose);
+///   mi_band_3  `0a mask_lo mask_hi 00 p1 p2 … p8` (12 bytes): mask bit 0 the
+///              clock (always), bit N the screen with Mi Band 3 id N
+///              (notifications 1, weather 2, activity 3, more 4, status 5,
+///              heart_rate 6, timer 7, nfc 8); pN the position of screen N:
+///              the clock 0, the shown screens 1.. in the order listed, then
+///              the hidden ones in id order (GB-SUP setDisplayItemsOld).
+/// errc::invalid_argument when a screen has no id in `l` (the message names
+/// it: check_support), a screen is listed twice, or `l` is none or the Bip's.
+boost::system::error_code encode_display_items(display_items_layout l, const screen_list& s, frame& out);
+/// The screens a display-items command shows, as encode_display_items
+/// writes them for `l`; errc::malformed_value for any other frame (the Mi
+/// Band 2's frame on a Mi Band 3 and the reverse included).
+boost::system::error_code decode_display_items(display_items_layout l, bytes_view in, screen_list& out) noexcept;
 /// `09 82`, `09 83`, `09 81 sh sm eh em`; 0x80 cleared for lift_wakes (§13.3).
 frame encode_do_not_disturb(const do_not_disturb& d);
 /// `08 EN TH 00 sh sm eh em s2h s2m e2h e2m` (§13.3).
@@ -222,7 +267,31 @@ struct setting_write {
 /// The writes for `s`, in Mi Fit's order (fact sheet Appendix A): goal,
 /// heart-rate settings, wear location, `06 01`, user info, display items,
 /// inactivity, DND, the `06` settings; then the disconnect notification.
-std::vector<setting_write> plan_writes(const band_settings& s);
+/// Display items are encoded for `layout` (the band's, from its
+/// capabilities: device_capabilities::display_items) and left out when they
+/// do not fit it (check_support says why). For the Mi Band 2 the write
+/// carries the screens in the band's order (a mask has none).
+std::vector<setting_write> plan_writes(const band_settings& s,
+                                       display_items_layout layout = display_items_layout::mi_band_2);
+
+/// A setting a device cannot take.
+struct unsupported_setting {
+  std::string key;      ///< "display.items", "heart_rate.interval_minutes"
+  std::string message;  ///< what is missing, naming the family: "the Mi Band 3 has no \"steps\" screen (…)"
+  /// errc::heart_rate_service_missing, errc::miband_service_missing (the
+  /// service the key's characteristic lives in is absent) or
+  /// errc::invalid_argument (the family has no such screen).
+  boost::system::error_code ec;
+};
+/// Every key of `s` a device with `caps` cannot take, before anything is
+/// written (`config apply` is all or nothing): a user or configuration
+/// setting without FEE0 (a heart-rate strap), a heart-rate setting without
+/// 2A39 (a Mi Band HRX), a display-items screen the family has no id for.
+std::vector<unsupported_setting> check_support(const band_settings& s, const device_capabilities& caps);
+/// The writes of `w` whose characteristic the device lacks (alarms too).
+std::vector<unsupported_setting> check_support(const std::vector<setting_write>& w, const device_capabilities& caps);
+/// The characteristic a write of `channel` goes to (0008, 0003 or 2A39).
+att::uuid characteristic_of(setting_channel channel);
 /// The write for one alarm, or a cleared slot.
 setting_write plan_alarm(const band_alarm& a);
 setting_write plan_alarm_clear(std::uint8_t slot);
@@ -260,9 +329,11 @@ struct alarm_write {
 boost::system::error_code decode_alarm(bytes_view in, alarm_write& out) noexcept;
 
 /// Decodes one 0003 setting command (`06 ...`, `0a`, `09`, `08`) into the
-/// fields it sets. errc::malformed_value when it is not one of those, or a
-/// length or value does not fit (a value the band could not hold);
-/// errc::invalid_argument for a `06` id this codec does not know.
-boost::system::error_code decode_config_setting(bytes_view in, band_settings& out) noexcept;
+/// fields it sets; `0a` in the band's `layout` (decode_display_items).
+/// errc::malformed_value when it is not one of those, or a length or value
+/// does not fit (a value the band could not hold); errc::invalid_argument
+/// for a `06` id this codec does not know.
+boost::system::error_code decode_config_setting(bytes_view in, band_settings& out,
+                                                display_items_layout layout = display_items_layout::mi_band_2) noexcept;
 
 }  // namespace bandwire::miband

@@ -217,6 +217,50 @@ void read_wear(reader& r, band_settings& s) {
   if (side && (place || !r.has("location"))) s.wear = wear_location{place.value_or(wear_place::wrist), *side};
 }
 
+// display.items: screen names of one band's layout, in the order shown
+// after the clock ("clock" may be listed: it is always first). Which layout
+// the band takes is known only once connected (check_support); a list that
+// fits no band is an error here.
+void read_display_items(reader& r, band_settings& s) {
+  const toml::node* n = r.get("items");
+  if (!n) return;
+  const std::string names = "clock, " + screen_names();
+  const auto* a = n->as_array();
+  if (!a) return r.problem(n, r.key("items"), "must be an array of " + names + ", not " + type_name(*n));
+  screen_list items;
+  bool ok = true;
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const toml::node& e = *a->get(i);
+    const std::string k = r.key("items") + "[" + std::to_string(i) + "]";
+    const auto* str = e.as_string();
+    const auto sc = str ? parse_screen(str->get()) : std::nullopt;
+    if (str && str->get() == "clock") continue;  // the clock is always shown (§13.3, §18)
+    if (!sc) {
+      r.problem(&e, k, (str ? quoted(str->get()) : std::string(type_name(e))) + " is not one of " + names);
+      ok = false;
+    } else if (std::find(items.begin(), items.end(), *sc) != items.end()) {
+      r.problem(&e, k, quoted(str->get()) + " is listed twice");
+      ok = false;
+    } else {
+      items.push_back(*sc);
+    }
+  }
+  if (ok && !layout_of(items)) {
+    std::string mb2, mb3;
+    const screen_list mb3_screens = screens_of(display_items_layout::mi_band_3);
+    for (screen x : items) {
+      const bool in_mb3 = std::find(mb3_screens.begin(), mb3_screens.end(), x) != mb3_screens.end();
+      if (in_mb3 && layout_of({x}) == display_items_layout::mi_band_2) continue;  // both have it
+      std::string& to = in_mb3 ? mb3 : mb2;
+      to += (to.empty() ? "" : ", ") + quoted(to_string(x));
+    }
+    r.problem(n, r.key("items"), "mixes screens of different bands: " + mb2 + " (Mi Band 2) and " + mb3 +
+                                     " (Mi Band 3 / 4); heart_rate is the only screen both have");
+    ok = false;
+  }
+  if (ok) s.display_items = std::move(items);
+}
+
 void read_display(reader& r, band_settings& s) {
   r.only({"items", "time_format", "distance_unit", "date", "raise_to_wake", "rotate_to_switch"});
   s.time_format = r.choice<time_format>("time_format", {{"12h", time_format::h12}, {"24h", time_format::h24}});
@@ -225,34 +269,7 @@ void read_display(reader& r, band_settings& s) {
   s.date_display = r.choice<date_display>("date", {{"time", date_display::time}, {"date_time", date_display::date_time}});
   s.raise_to_wake = r.boolean("raise_to_wake");
   s.rotate_to_switch = r.boolean("rotate_to_switch");
-  const toml::node* n = r.get("items");
-  if (!n) return;
-  static constexpr std::pair<std::string_view, std::uint8_t> items[] = {
-      {"clock", display_item::clock},       {"steps", display_item::steps},
-      {"distance", display_item::distance}, {"calories", display_item::calories},
-      {"heart_rate", display_item::heart_rate}, {"battery", display_item::battery}};
-  const char* names = "clock, steps, distance, calories, heart_rate, battery";
-  const auto* a = n->as_array();
-  if (!a) return r.problem(n, r.key("items"), std::string("must be an array of ") + names + ", not " + type_name(*n));
-  std::uint8_t mask = display_item::clock;  // the clock is always shown (§13.3)
-  bool ok = true;
-  for (std::size_t i = 0; i < a->size(); ++i) {
-    const toml::node& e = *a->get(i);
-    const std::string k = r.key("items") + "[" + std::to_string(i) + "]";
-    const auto* str = e.as_string();
-    std::uint8_t bit = 0;
-    for (auto& [name, b] : items)
-      if (str && str->get() == name) bit = b;
-    if (!bit) {
-      r.problem(&e, k, (str ? quoted(str->get()) : std::string(type_name(e))) + " is not one of " + names);
-      ok = false;
-    } else if ((mask & bit) && bit != display_item::clock) {
-      r.problem(&e, k, quoted(str->get()) + " is listed twice");
-      ok = false;
-    }
-    mask |= bit;
-  }
-  if (ok) s.display_items = mask;
+  read_display_items(r, s);
 }
 
 void read_dnd(reader& r, band_settings& s) {
@@ -470,12 +487,8 @@ std::vector<entry> entries(const band_settings& s) {
     e.push_back({"wear", "side", str(w->right ? "right" : "left")});
   }
   if (s.display_items) {
-    static constexpr std::pair<const char*, std::uint8_t> items[] = {
-        {"steps", display_item::steps}, {"distance", display_item::distance}, {"calories", display_item::calories},
-        {"heart_rate", display_item::heart_rate}, {"battery", display_item::battery}};
     std::string v = "[\"clock\"";
-    for (auto& [n, b] : items)
-      if (*s.display_items & b) v += std::string(", \"") + n + "\"";
+    for (screen x : *s.display_items) v += std::string(", \"") + to_string(x) + "\"";
     e.push_back({"display", "items", v + "]"});
   }
   if (s.time_format) e.push_back({"display", "time_format", str(*s.time_format == time_format::h12 ? "12h" : "24h")});

@@ -102,6 +102,8 @@ struct sim_options {
   bool heart_rate_service = true;         ///< 180D present (not on the HRX)
   bool ppg = true;                        ///< an optical sensor behind the raw stream (not on the HRX)
   bool can_bind = true;                   ///< accepts `01 <flag> <key>` (not the Mi Band 4, §18)
+  /// The display-items command `0a` it takes (the Mi Band 3's on a Mi Band 3 or 4, §18).
+  display_items_layout display_items = display_items_layout::mi_band_2;
   crypt_answer crypt = crypt_answer::accept;
   /// A standard heart-rate strap instead of a band (miband/virtual_strap.hpp).
   bool strap = false;

@@ -52,6 +52,7 @@ void apply_model(sim_model m, sim_options& o) {
       o.hardware = "V0.25.3.4";
       o.software = "V2.3.0.2";
       o.serial = "c80f10a3b2e1";
+      o.display_items = display_items_layout::mi_band_3;  // §18: `0a mask_lo mask_hi order…`, MB3 ids
       break;
     case sim_model::mb4:
       o.device_name = "Mi Smart Band 4";
@@ -62,6 +63,7 @@ void apply_model(sim_model m, sim_options& o) {
       // first octet's top bits 01 are no static random address.
       o.address = "5C:A1:B2:C3:D4:E5";
       o.can_bind = false;  // the key is made by the vendor app (§18)
+      o.display_items = display_items_layout::mi_band_3;  // §18: "like MB3"
       break;
     case sim_model::hrx:
       // §18: "authentication is same as MiBand2", raw accelerometer over

@@ -2,9 +2,11 @@
 // `bandwire sim --model MODEL`), built as differences from the faithful
 // virtual Mi Band 2 (fact sheet §18):
 //   mb2  the Mi Band 2 itself (CAP-A's database, identity and behaviour)
-//   mb3  Mi Band 3: named "Mi Band 3"; auth as the Mi Band 2
+//   mb3  Mi Band 3: named "Mi Band 3"; auth as the Mi Band 2; the Mi Band 3's
+//        display-items command (`0a mask_lo mask_hi 00 p1…p8`, §18)
 //   mb4  Mi Band 4: named "Mi Smart Band 4", a public address, crypt-flag
-//        auth (`82 00 02 01 00`, plain `02 00` also accepted), no key bind
+//        auth (`82 00 02 01 00`, plain `02 00` also accepted), no key bind;
+//        display items like the Mi Band 3 (§18)
 //   hrx  Mi Band HRX: named "Mi Band HRX", no Heart Rate service, no PPG
 //   hrs  a standard BLE heart-rate strap (miband/virtual_strap.hpp)
 // What the fact sheet does not tell (handles of the siblings, their revision

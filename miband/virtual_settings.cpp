@@ -24,7 +24,8 @@ std::string joined(const band_settings& s) {
 
 }  // namespace
 
-virtual_settings::virtual_settings(std::vector<std::uint16_t> unsupported) : unsupported_(std::move(unsupported)) {}
+virtual_settings::virtual_settings(std::vector<std::uint16_t> unsupported, display_items_layout layout)
+    : unsupported_(std::move(unsupported)), layout_(layout) {}
 
 void virtual_settings::note(const char* channel, bytes_view written, const frame* reply, const std::string& what) {
   std::string line = std::string(channel) + " " + hex_bytes(written);
@@ -91,8 +92,9 @@ frame virtual_settings::on_config(bytes_view v) {
   }
   if (cmd == 0x08 || cmd == 0x09 || cmd == 0x0a) {
     band_settings s;
-    if (decode_config_setting(v, s)) {
-      note("0003", v, &failed, "refused: malformed");
+    if (decode_config_setting(v, s, layout_)) {
+      note("0003", v, &failed, cmd == 0x0a ? std::string("refused: not a display-items command of a ") + describe(layout_)
+                                           : std::string("refused: malformed"));
       return failed;
     }
     settings_.merge(s);

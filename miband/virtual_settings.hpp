@@ -1,4 +1,4 @@
-// The settings and alarms a virtual Mi Band 2 keeps, and its answers to the
+// The settings and alarms a virtual Mi Band 2 (or 3, 4, HRX) keeps, and its answers to the
 // writes that set them: configuration commands on 0003 (answered by a
 // notification as in fact sheet Appendix A), user settings on 0008 (a
 // Write Request; the band sends nothing more, §12) and the heart-rate
@@ -25,8 +25,13 @@ namespace bandwire::miband {
 class virtual_settings {
  public:
   /// `unsupported`: `06` ids this band answers `10 06 06` to, beyond the ones
-  /// no Mi Band 2 knows (firmware versions differ, §22.13).
-  explicit virtual_settings(std::vector<std::uint16_t> unsupported = {});
+  /// no Mi Band 2 knows (firmware versions differ, §22.13). `layout`: the
+  /// display-items command this band takes (fact sheet §13.3, §18): a Mi
+  /// Band 3 or 4 takes only its own 12-byte `0a` frame and refuses the Mi
+  /// Band 2's, and the reverse (choice: `10 0a 04`, as for any malformed
+  /// `0a`; what a real band answers to the other family's frame is unknown).
+  explicit virtual_settings(std::vector<std::uint16_t> unsupported = {},
+                            display_items_layout layout = display_items_layout::mi_band_2);
 
   /// A 0003 write. Returns the notification the band answers with:
   /// `10 <cmd> 01`, `10 06 id_lo id_hi 01`, `10 06 06` for a `06` id it does
@@ -42,7 +47,8 @@ class virtual_settings {
   /// (measurement modes, keep-alive) is ignored here.
   void on_heart_rate(const hr_command& c);
 
-  /// Every setting the band took so far (unset: never written).
+  /// Every setting the band took so far (unset: never written); the
+  /// display items as the screens it shows, in order.
   const band_settings& settings() const noexcept { return settings_; }
   const alarm_table& alarms() const noexcept { return alarms_; }
   /// One line per write: "0003 06 02 00 01 -> 10 06 02 00 01: display.time_format = \"24h\"".
@@ -55,6 +61,7 @@ class virtual_settings {
   void note(const char* channel, bytes_view written, const frame* reply, const std::string& what);
 
   std::vector<std::uint16_t> unsupported_;
+  display_items_layout layout_;
   band_settings settings_;
   alarm_table alarms_{};
   std::vector<std::string> log_;

@@ -305,8 +305,7 @@ void supervisor::retry_later(const std::string& why, error_code ec) {
   const auto& p = o_.reconnect;
   // A service the device does not have (the HRX's 180D, fact sheet §18)
   // stays missing however often we reconnect: give up at once.
-  const bool permanent = ec == miband::errc::heart_rate_service_missing || ec == miband::errc::auth_service_missing ||
-                         ec == miband::errc::alert_service_missing || ec == miband::errc::device_information_missing;
+  const bool permanent = miband::is_missing_service(ec);
   if (!p.enabled || permanent || (p.max_attempts && attempt_ > p.max_attempts)) {
     stopping_ = true;
     set_state(link_state::stopped);

@@ -68,6 +68,8 @@ miband::feature_set features_of(std::string_view command) {
       {"alert", f::alerts},
       {"vibrate", f::alerts},
       {"events", f::events},
+      {"config", f::configuration | f::user_settings | f::heart_rate},
+      {"alarm", f::configuration},
   };
   for (const auto& r : rows)
     if (r.command == command) return r.uses;
@@ -181,7 +183,7 @@ int band_session::fail(const std::string& what, const error_code& ec) {
   else if (ec == miband::errc::bind_not_supported)
     why = "a " + family() + " takes only the key its vendor app made when it was paired; bandwire "
           "cannot bind one: give that key with --key-file FILE";
-  else if (ec.category() == miband::errc_category() && ec.value() >= static_cast<int>(miband::errc::heart_rate_service_missing))
+  else if (miband::is_missing_service(ec))
     why += " (this device is a " + family() + ")";
   std::fprintf(stderr, "bandwire: %s failed: %s\n", what.c_str(), why.c_str());
   return exit_failed;

@@ -101,19 +101,56 @@ std::optional<miband::band_settings> load_file(const std::string& path) {
   return s;
 }
 
+// Settings the connected device cannot take, found before anything is
+// written (`config apply` is all or nothing; an alarm is one write): each
+// printed with its key and the family. Exit 1 when a service is missing
+// (as every band command that needs one), 2 when the file asks for a screen
+// the family has none of; -1 when there is nothing to refuse.
+int refuse_unsupported(const char* command, const std::vector<miband::unsupported_setting>& problems) {
+  if (problems.empty()) return -1;
+  bool service_missing = false;
+  for (const auto& p : problems) {
+    std::fprintf(stderr, "bandwire %s: %s: %s\n", command, p.key.c_str(), p.message.c_str());
+    service_missing = service_missing || p.ec != miband::errc::invalid_argument;
+  }
+  std::fprintf(stderr, "bandwire %s: nothing was written to the band\n", command);
+  return service_missing ? exit_failed : exit_usage;
+}
+
+// --dry-run: each write's characteristic and bytes. The band's family
+// decides the display-items frame (fact sheet §13.3, §18): without a band,
+// each frame the listed screens fit is printed, named by its family, unless
+// only the Mi Band 2's fits.
+int config_dry_run(const miband::band_settings& settings) {
+  using L = miband::display_items_layout;
+  std::vector<L> layouts;
+  for (L l : {L::mi_band_2, L::mi_band_3})
+    if (miband::frame f; settings.display_items && !miband::encode_display_items(l, *settings.display_items, f))
+      layouts.push_back(l);
+  const bool name_layouts = !(layouts.size() == 1 && layouts[0] == L::mi_band_2);
+  for (const auto& w : miband::plan_writes(settings, layouts.empty() ? L::mi_band_2 : layouts.back())) {
+    const std::string ch = channel_name(w.channel);
+    if (w.key != "display.items" || !name_layouts) {
+      emit(ch + " " + miband::hex_bytes(w.value.bytes()) + "  " + w.key);
+      continue;
+    }
+    for (L l : layouts) {
+      miband::frame f;
+      (void)miband::encode_display_items(l, *settings.display_items, f);
+      emit(ch + " " + miband::hex_bytes(f.bytes()) + "  " + w.key + " (" + miband::describe(l) + ")");
+    }
+  }
+  return exit_ok;
+}
+
 int config_apply(const args& a, const std::string& path) {
   auto settings = load_file(path);
   if (!settings) return exit_usage;
-  const auto plan = miband::plan_writes(*settings);
-  if (plan.empty()) {
+  if (settings->empty()) {
     std::fprintf(stderr, "bandwire config: %s sets nothing\n", path.c_str());
     return exit_ok;
   }
-  if (a.has("--dry-run")) {
-    for (const auto& w : plan)
-      emit(std::string(channel_name(w.channel)) + " " + miband::hex_bytes(w.value.bytes()) + "  " + w.key);
-    return exit_ok;
-  }
+  if (a.has("--dry-run")) return config_dry_run(*settings);
   auto place = place_of(a, "config");
   if (!place) return exit_usage;
   std::string err;
@@ -123,6 +160,10 @@ int config_apply(const args& a, const std::string& path) {
     return exit_failed;
   }
   return run_on_band(a, "config", [&](band_session& s, miband::band& b) -> asio::awaitable<int> {
+    // What the device is decides what it can take and the display-items frame (§18).
+    if (int rc = refuse_unsupported("config", miband::check_support(*settings, b.capabilities())); rc >= 0)
+      co_return rc;
+    const auto plan = miband::plan_writes(*settings, b.capabilities().display_items);
     miband::band_config cfg(b);
     error_code ec;
     auto done = co_await cfg.async_run(plan, asio::redirect_error(asio::use_awaitable, ec));
@@ -224,6 +265,7 @@ int alarm_write(const args& a, bool set) {
     error_code ec;
     const auto w = set ? miband::plan_alarm(al) : miband::plan_alarm_clear(al.slot);
     std::vector<miband::setting_write> writes{w};
+    if (int rc = refuse_unsupported("alarm", miband::check_support(writes, b.capabilities())); rc >= 0) co_return rc;
     auto done = co_await cfg.async_run(std::move(writes), asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       alarms[al.slot] = set ? std::optional<miband::band_alarm>(al) : std::nullopt;
@@ -244,7 +286,10 @@ README "Settings file").
 
   apply FILE   validates the whole file first (an unknown key or a value out of
                range is an error naming the key and the range; nothing is written
-               then, exit 2), then writes only what the file sets, each write
+               then, exit 2), then checks it against the connected device (a
+               display.items screen its family lacks: exit 2; a key whose service
+               it lacks, e.g. heart_rate.* on a Mi Band HRX: exit 1; nothing is
+               written either way), then writes only what the file sets, each write
                confirmed by the band: a command on 0003 by its `10 ...` reply, a
                user or heart-rate setting by the ATT Write Response. A setting the
                band refuses is shown with the raw bytes of its reply (exit 1);

@@ -12,6 +12,7 @@
 #include "miband/settings_file.hpp"
 #include "miband/uuids.hpp"
 #include "miband/virtual_band.hpp"
+#include "miband/virtual_models.hpp"
 #include "tests/support/keys.hpp"
 #include "tests/support/script_peer.hpp"
 
@@ -174,6 +175,48 @@ TEST_CASE("band_config: a setting the band does not support fails with its raw b
   CHECK_FALSE(r.vb.settings().settings().rotate_to_switch.has_value());
   CHECK(r.vb.settings().settings().disconnect == disconnect_notification{false, std::nullopt});
   CHECK(r.vb.settings().log()[1] == "0003 06 0d 00 01 -> 10 06 06: not supported");
+}
+
+TEST_CASE("band_config: a virtual Mi Band 3 takes the display items planned for its layout (fact sheet 18) and "
+          "refuses the Mi Band 2's frame") {
+  sim_options o;
+  apply_model(sim_model::mb3, o);
+  rig r(o);
+  std::optional<error_code> named;
+  r.b->identify([&](error_code ec) { named = ec; });
+  REQUIRE(r.vt.run_until(r.io, [&] { return named.has_value(); }, 10s));
+  REQUIRE_FALSE(*named);
+  REQUIRE(r.b->capabilities().family == device_family::mi_band_3);
+  REQUIRE(r.b->capabilities().display_items == display_items_layout::mi_band_3);
+  const band_settings want = parse("[display]\nitems = [\"status\", \"heart_rate\", \"activity\"]\n");
+  auto [ec, out] = r.run(plan_writes(want, r.b->capabilities().display_items));
+  CHECK_FALSE(ec);
+  REQUIRE(out.size() == 1);
+  CHECK(hex_bytes(out[0].write.value.bytes()) == "0a 69 00 00 04 05 03 06 01 02 07 08");
+  CHECK(hex_bytes(out[0].reply) == "10 0a 01");
+  CHECK(r.vb.settings().settings().display_items == want.display_items);  // read back, in order
+  // The Mi Band 2's frame (what bandwire sent before it told the layouts apart): refused, nothing changes.
+  auto [ec2, out2] = r.run(plan_writes(parse("[display]\nitems = [\"steps\", \"heart_rate\"]\n")));
+  CHECK(ec2 == errc::command_failed);
+  REQUIRE(out2.size() == 1);
+  CHECK(hex_bytes(out2[0].write.value.bytes()) == "0a 13 00 00 01 02 03 04 05");
+  CHECK(hex_bytes(out2[0].reply) == "10 0a 04");
+  CHECK(r.vb.settings().settings().display_items == want.display_items);
+}
+
+TEST_CASE("band_config: on a Mi Band HRX a heart-rate setting fails naming 0x180D before anything is written") {
+  sim_options o;
+  apply_model(sim_model::hrx, o);
+  rig r(o);
+  REQUIRE(r.b->capabilities().family == device_family::mi_band_hrx);
+  auto [ec, out] = r.run(plan_writes(parse("[goal]\nsteps = 9000\n[heart_rate]\ninterval_minutes = 10\n")));
+  CHECK(ec == errc::heart_rate_service_missing);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].write.key == "heart_rate.interval_minutes");
+  CHECK(r.vb.settings().log().empty());  // not even goal.steps: all or nothing
+  auto [ec2, out2] = r.run(plan_writes(parse("[goal]\nsteps = 9000\n")));
+  CHECK_FALSE(ec2);
+  CHECK(r.vb.settings().settings().step_goal == std::uint16_t{9000});
 }
 
 TEST_CASE("band_config: the language command CAP-A sent gets the real band's `10 06 06` (fact sheet 20.6)") {

@@ -79,7 +79,7 @@ TEST_CASE("settings file: every key becomes its setting") {
   CHECK(s.step_goal == std::uint16_t{8000});
   CHECK(s.goal_notification == false);
   CHECK(s.wear == wear_location{wear_place::wrist, true});
-  CHECK(s.display_items == std::uint8_t{0x33});
+  CHECK(s.display_items == screen_list{screen::steps, screen::heart_rate, screen::battery});
   CHECK(s.time_format == time_format::h12);
   CHECK(s.distance_unit == distance_unit::metric);
   CHECK(s.date_display == date_display::date_time);
@@ -145,8 +145,12 @@ TEST_CASE("settings file: values out of range name the key and the range") {
   CHECK(only_problem("[user]\nbirth_date = 1800-01-01\ngender = \"male\"\nheight_cm = 183\nweight_kg = 80\nuser_id = 1\n") ==
         "2:14: user.birth_date: must be a date 1900-01-01..2100-12-31, written without quotes (1986-01-01)");
   CHECK(only_problem("[display]\ntime_format = \"25h\"\n") == "2:15: display.time_format: \"25h\" is not one of 12h, 24h");
-  CHECK(only_problem("[display]\nitems = [\"steps\", \"weather\"]\n") ==
-        "2:19: display.items[1]: \"weather\" is not one of clock, steps, distance, calories, heart_rate, battery");
+  CHECK(only_problem("[display]\nitems = [\"steps\", \"sunshine\"]\n") ==
+        "2:19: display.items[1]: \"sunshine\" is not one of clock, steps, distance, calories, heart_rate, battery, "
+        "notifications, weather, activity, more, status, timer, nfc");
+  CHECK(only_problem("[display]\nitems = [\"steps\", \"weather\", \"heart_rate\", \"nfc\", \"battery\"]\n") ==
+        "2:9: display.items: mixes screens of different bands: \"steps\", \"battery\" (Mi Band 2) and \"weather\", "
+        "\"nfc\" (Mi Band 3 / 4); heart_rate is the only screen both have");
   CHECK(only_problem("[display]\nitems = [\"steps\", \"steps\"]\n") == "2:19: display.items[1]: \"steps\" is listed twice");
   CHECK(only_problem("[do_not_disturb]\nmode = \"scheduled\"\nstart = \"24:00\"\nend = \"07:00\"\n") ==
         "3:9: do_not_disturb.start: must be a time of day \"HH:MM\" in 00:00..23:59");
@@ -165,7 +169,8 @@ TEST_CASE("settings file: wrong types, missing and contradictory keys") {
   CHECK(only_problem("[display]\ntime_format = 24\n") ==
         "2:15: display.time_format: must be one of 12h, 24h (a string), not an integer");
   CHECK(only_problem("[display]\nitems = \"steps\"\n") ==
-        "2:9: display.items: must be an array of clock, steps, distance, calories, heart_rate, battery, not a string");
+        "2:9: display.items: must be an array of clock, steps, distance, calories, heart_rate, battery, notifications, "
+        "weather, activity, more, status, timer, nfc, not a string");
   CHECK(only_problem("[wear]\nlocation = \"wrist\"\n") ==
         "1:1: wear.side: missing (left or right: location and side are one byte, fact sheet §12)");
   CHECK(only_problem("[do_not_disturb]\nmode = \"scheduled\"\nstart = \"22:00\"\n") ==
@@ -213,7 +218,7 @@ TEST_CASE("settings file: a table header toml++ 3.3.0 would abort on is a syntax
   // `[` opening a line inside an array value, a string or a comment is no header.
   band_settings s;
   CHECK(parse("[display]\nitems = [\n\"steps\",\n]\n", s).empty());
-  CHECK(s.display_items == std::uint8_t{0x03});
+  CHECK(s.display_items == screen_list{screen::steps});
   const auto p = parse("[goal] # [!\nsteps = 1\nx = \"\"\"\n[!]\n\"\"\"\ny = [\n[+1]]\n", s);
   REQUIRE(p.size() == 2);  // goal.x and goal.y are unknown keys: the file parsed
   CHECK(p[0].key == "goal.x");

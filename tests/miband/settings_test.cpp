@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include "miband/error.hpp"
+#include "miband/uuids.hpp"
+#include "miband/virtual_settings.hpp"
 #include "tests/miband/hex.hpp"
 
 using namespace bandwire;
@@ -25,7 +27,7 @@ band_settings cap_a_settings() {
   s.wear = wear_location{wear_place::wrist, true};
   s.discoverable = false;
   s.user = user_info{1986, 1, 1, gender::male, 183, 18800, 1628424087};
-  s.display_items = display_item::clock | display_item::steps | display_item::heart_rate | display_item::battery;
+  s.display_items = screen_list{screen::steps, screen::heart_rate, screen::battery};
   s.inactivity = inactivity_warnings{true, 60, {{{11, 0}, {21, 0}}}};
   s.dnd = do_not_disturb{dnd_mode::scheduled, {{0, 0}, {10, 0}}, false};
   s.distance_unit = distance_unit::metric;
@@ -213,7 +215,7 @@ TEST_CASE("settings: the band's decoders invert the encoders and refuse what doe
   // Every 0003 setting of the plan decodes back to what it carries.
   band_settings s = [] {
     band_settings x;
-    x.display_items = 0x3f;
+    x.display_items = screen_list{screen::steps, screen::distance, screen::calories, screen::heart_rate, screen::battery};
     x.dnd = do_not_disturb{dnd_mode::automatic, {{22, 0}, {7, 0}}, true};
     x.inactivity = inactivity_warnings{true, 90, {{{8, 0}, {12, 0}}, {{13, 0}, {19, 45}}}};
     x.time_format = time_format::h24;
@@ -244,4 +246,175 @@ TEST_CASE("settings: the band's decoders invert the encoders and refuse what doe
     CHECK(decode_config_setting(hx(bad), out) == errc::malformed_value);
   }
   CHECK(out.empty());  // a refused frame changes nothing
+}
+
+// ---- the Mi Band 3's display items (fact sheet §18) and what a family can take ----
+
+TEST_CASE("settings: display items are encoded in the band's layout: the Mi Band 2's mask, the Mi Band 3's order "
+          "(fact sheet 13.3, 18)") {
+  using L = display_items_layout;
+  frame f;
+  // Mi Band 2: CAP-A's frame; a mask has no order.
+  REQUIRE_FALSE(encode_display_items(L::mi_band_2, {screen::steps, screen::heart_rate, screen::battery}, f));
+  CHECK(hex_of(f) == compact("0a 33 00 00 01 02 03 04 05"));
+  REQUIRE_FALSE(encode_display_items(L::mi_band_2, {screen::battery, screen::heart_rate, screen::steps}, f));
+  CHECK(hex_of(f) == compact("0a 33 00 00 01 02 03 04 05"));
+  REQUIRE_FALSE(encode_display_items(L::mi_band_2, {}, f));
+  CHECK(hex_of(f) == compact("0a 01 00 00 01 02 03 04 05"));
+  // Mi Band 3: `0a mask_lo mask_hi 00 p1..p8`; mask bit N = id N shown (notifications 1, weather 2,
+  // activity 3, more 4, status 5, heart_rate 6, timer 7, nfc 8); the shown ones first, in order.
+  REQUIRE_FALSE(encode_display_items(L::mi_band_3, {screen::notifications, screen::heart_rate, screen::weather}, f));
+  CHECK(hex_of(f) == compact("0a 47 00 00 01 03 04 05 06 02 07 08"));
+  REQUIRE_FALSE(encode_display_items(L::mi_band_3,
+                                     {screen::notifications, screen::weather, screen::activity, screen::more,
+                                      screen::status, screen::heart_rate, screen::timer, screen::nfc},
+                                     f));
+  CHECK(hex_of(f) == compact("0a ff 01 00 01 02 03 04 05 06 07 08"));
+  REQUIRE_FALSE(encode_display_items(L::mi_band_3, {screen::nfc, screen::status}, f));
+  CHECK(hex_of(f) == compact("0a 21 01 00 03 04 05 06 02 07 08 01"));
+  REQUIRE_FALSE(encode_display_items(L::mi_band_3, {}, f));
+  CHECK(hex_of(f) == compact("0a 01 00 00 01 02 03 04 05 06 07 08"));
+  // A screen the layout has no id for, twice the same screen, a layout bandwire does not encode.
+  CHECK(encode_display_items(L::mi_band_3, {screen::steps}, f) == errc::invalid_argument);
+  CHECK(encode_display_items(L::mi_band_2, {screen::weather}, f) == errc::invalid_argument);
+  CHECK(encode_display_items(L::mi_band_3, {screen::timer, screen::timer}, f) == errc::invalid_argument);
+  CHECK(encode_display_items(L::amazfit_bip, {}, f) == errc::invalid_argument);
+  CHECK(encode_display_items(L::none, {}, f) == errc::invalid_argument);
+
+  CHECK(layout_of({screen::steps, screen::heart_rate}) == L::mi_band_2);
+  CHECK(layout_of({screen::heart_rate}) == L::mi_band_2);  // both have it: the Mi Band 2's
+  CHECK(layout_of({screen::nfc, screen::heart_rate}) == L::mi_band_3);
+  CHECK_FALSE(layout_of({screen::steps, screen::weather}));
+  CHECK(screens_of(L::mi_band_3) == screen_list{screen::notifications, screen::weather, screen::activity, screen::more,
+                                                screen::status, screen::heart_rate, screen::timer, screen::nfc});
+  CHECK(screens_of(L::mi_band_2) ==
+        screen_list{screen::steps, screen::distance, screen::calories, screen::heart_rate, screen::battery});
+}
+
+TEST_CASE("settings: each layout decodes only its own display-items frame") {
+  using L = display_items_layout;
+  screen_list s;
+  REQUIRE_FALSE(decode_display_items(L::mi_band_3, hx("0a 47 00 00 01 03 04 05 06 02 07 08"), s));
+  CHECK(s == screen_list{screen::notifications, screen::heart_rate, screen::weather});
+  REQUIRE_FALSE(decode_display_items(L::mi_band_3, hx("0a 21 01 00 03 04 05 06 02 07 08 01"), s));
+  CHECK(s == screen_list{screen::nfc, screen::status});
+  REQUIRE_FALSE(decode_display_items(L::mi_band_2, hx("0a 33 00 00 01 02 03 04 05"), s));
+  CHECK(s == screen_list{screen::steps, screen::heart_rate, screen::battery});
+  // The other family's frame, and frames that are no permutation or hide the clock.
+  CHECK(decode_display_items(L::mi_band_3, hx("0a 13 00 00 01 02 03 04 05"), s) == errc::malformed_value);
+  CHECK(decode_display_items(L::mi_band_2, hx("0a 47 00 00 01 03 04 05 06 02 07 08"), s) == errc::malformed_value);
+  for (const char* bad : {"0a 46 00 00 01 03 04 05 06 02 07 08",   // no clock bit
+                          "0a 01 02 00 01 02 03 04 05 06 07 08",   // bit 9: no such id
+                          "0a 03 00 00 02 01 03 04 05 06 07 08",   // a hidden screen before the shown one
+                          "0a 03 00 00 01 01 03 04 05 06 07 08",   // position 1 twice
+                          "0a 03 00 00 01 02 03 04 05 06 07 09",   // position 9
+                          "0a 03 00 01 01 02 03 04 05 06 07 08",   // the clock not at 0
+                          "0a 03 00 00 01 02 03 04 05 06 07",      // short
+                          "0b 03 00 00 01 02 03 04 05 06 07 08"}) {
+    CAPTURE(bad);
+    CHECK(decode_display_items(L::mi_band_3, hx(bad), s) == errc::malformed_value);
+  }
+  band_settings b;
+  REQUIRE_FALSE(decode_config_setting(hx("0a 47 00 00 01 03 04 05 06 02 07 08"), b, L::mi_band_3));
+  CHECK(b.display_items == screen_list{screen::notifications, screen::heart_rate, screen::weather});
+  CHECK(decode_config_setting(hx("0a 47 00 00 01 03 04 05 06 02 07 08"), b) == errc::malformed_value);
+}
+
+TEST_CASE("settings: the plan encodes display items for the band's layout and carries what the band holds") {
+  band_settings s;
+  s.display_items = screen_list{screen::battery, screen::steps};
+  auto p = plan_writes(s);  // a Mi Band 2 by default
+  REQUIRE(p.size() == 1);
+  CHECK(hex_of(p[0].value) == compact("0a 23 00 00 01 02 03 04 05"));
+  CHECK(p[0].carries.display_items == screen_list{screen::steps, screen::battery});  // the band's order
+  s.display_items = screen_list{screen::timer, screen::heart_rate};
+  p = plan_writes(s, display_items_layout::mi_band_3);
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].key == "display.items");
+  CHECK(hex_of(p[0].value) == compact("0a c1 00 00 03 04 05 06 07 02 01 08"));
+  CHECK(p[0].carries.display_items == s.display_items);
+  CHECK(plan_writes(s, display_items_layout::mi_band_2).empty());  // timer: no Mi Band 2 id (check_support says so)
+}
+
+TEST_CASE("settings: check_support names the key, what is missing and the family, before anything is written") {
+  device_capabilities mb3;
+  mb3.family = device_family::mi_band_3;
+  mb3.miband_auth = mb3.miband_service = mb3.heart_rate = mb3.heart_rate_control = true;
+  mb3.display_items = display_items_layout::mi_band_3;
+  band_settings s;
+  s.step_goal = 9000;
+  s.hr_interval_minutes = 10;
+  s.display_items = screen_list{screen::steps, screen::heart_rate, screen::battery};
+  auto u = check_support(s, mb3);
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].key == "display.items");
+  CHECK(u[0].ec == errc::invalid_argument);
+  CHECK(u[0].message == "the Mi Band 3 has no \"steps\" screen (its screens after the clock: notifications, weather, "
+                        "activity, more, status, heart_rate, timer, nfc; fact sheet §18)");
+  CHECK(u[1].message.find("\"battery\"") != std::string::npos);
+  s.display_items = screen_list{screen::heart_rate, screen::nfc};
+  CHECK(check_support(s, mb3).empty());
+
+  device_capabilities mb2 = mb3;
+  mb2.family = device_family::mi_band_2;
+  mb2.display_items = display_items_layout::mi_band_2;
+  u = check_support(s, mb2);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].message.find("the Mi Band 2 has no \"nfc\" screen (its screens after the clock: steps, distance, "
+                          "calories, heart_rate, battery; fact sheet §13.3)") == 0);
+
+  // A Mi Band HRX has no 180D: the heart-rate settings are refused, the rest is fine.
+  device_capabilities hrx = mb2;
+  hrx.family = device_family::mi_band_hrx;
+  hrx.heart_rate = hrx.heart_rate_control = false;
+  s.display_items = screen_list{screen::heart_rate};
+  s.sleep_assistance = true;
+  u = check_support(s, hrx);
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].key == "heart_rate.sleep_assistance");
+  CHECK(u[1].key == "heart_rate.interval_minutes");
+  CHECK(u[1].ec == errc::heart_rate_service_missing);
+  CHECK(u[1].message == "needs the Heart Rate Control Point 2A39 (fact sheet §5.2), but the device has no Heart Rate "
+                        "service (0x180D) (this device is a Mi Band HRX)");
+
+  // A strap has no FEE0: every key is refused, naming the Mi Band service; alarms too.
+  device_capabilities strap;
+  strap.family = device_family::heart_rate_sensor;
+  strap.heart_rate = strap.heart_rate_control = true;
+  u = check_support(s, strap);
+  REQUIRE(u.size() == 4);
+  // 2A39 is there, but `14 NN` is a Mi Band command: never on a strap's control point.
+  CHECK(u[1].key == "heart_rate.sleep_assistance");
+  CHECK(u[1].ec == errc::miband_service_missing);
+  CHECK(u[0].key == "goal.steps");
+  CHECK(u[0].ec == errc::miband_service_missing);
+  CHECK(u[0].message.find("0008 of FEE0") != std::string::npos);
+  CHECK(u[0].message.find("(this device is a heart-rate sensor)") != std::string::npos);
+  CHECK(u[3].key == "display.items");
+  CHECK(u[3].ec == errc::miband_service_missing);
+  u = check_support(std::vector<setting_write>{plan_alarm({2, {6, 45}, alarm_day::weekdays})}, strap);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].key == "alarm 2");
+  CHECK(u[0].message.find("the configuration characteristic 0003 of FEE0") != std::string::npos);
+  CHECK(characteristic_of(setting_channel::heart_rate) == uuids::heart_rate_control_point());
+}
+
+TEST_CASE("settings: a virtual Mi Band 3 takes its own display-items frame and refuses the Mi Band 2's") {
+  virtual_settings mb3({}, display_items_layout::mi_band_3);
+  CHECK(hex_of(mb3.on_config(hx("0a 13 00 00 01 02 03 04 05"))) == compact("10 0a 04"));
+  CHECK_FALSE(mb3.settings().display_items);
+  CHECK(mb3.log().back() ==
+        "0003 0a 13 00 00 01 02 03 04 05 -> 10 0a 04: refused: not a display-items command of a Mi Band 3 / Mi Band 4");
+  CHECK(hex_of(mb3.on_config(hx("0a 47 00 00 01 03 04 05 06 02 07 08"))) == compact("10 0a 01"));
+  CHECK(mb3.settings().display_items == screen_list{screen::notifications, screen::heart_rate, screen::weather});
+  CHECK(mb3.log().back() == "0003 0a 47 00 00 01 03 04 05 06 02 07 08 -> 10 0a 01: display.items = [\"clock\", "
+                            "\"notifications\", \"heart_rate\", \"weather\"]");
+  // Alarms are the Mi Band 2's (§13.3, GB's shared HuamiSupport).
+  CHECK(hex_of(mb3.on_config(hx("02 82 06 2d 1f"))) == compact("10 02 01"));
+  CHECK(mb3.alarms()[2].has_value());
+
+  virtual_settings mb2;
+  CHECK(hex_of(mb2.on_config(hx("0a 47 00 00 01 03 04 05 06 02 07 08"))) == compact("10 0a 04"));
+  CHECK(hex_of(mb2.on_config(hx("0a 13 00 00 01 02 03 04 05"))) == compact("10 0a 01"));
+  CHECK(mb2.settings().display_items == screen_list{screen::steps, screen::heart_rate});
 }

@@ -288,3 +288,84 @@ TEST_CASE("families cli: --device sim:MODEL is checked; sim --model serves a str
   for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("families cli: config and alarm on sim:hrx and sim:hrs name the missing service and the family, before "
+          "anything is written") {
+  const std::string state = temp_dir();
+  std::ofstream(state + "/band.toml") << "[goal]\nsteps = 9000\n[display]\nitems = [\"steps\"]\n"
+                                         "[heart_rate]\ninterval_minutes = 10\n";
+  // HRX: no 180D, so no 2A39: the heart-rate key is refused, and with it the whole file (all or nothing).
+  auto r = run("config apply " + state + "/band.toml --device sim:hrx --speed 20 --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err == "bandwire config: heart_rate.interval_minutes: needs the Heart Rate Control Point 2A39 (fact sheet "
+                 "§5.2), but the device has no Heart Rate service (0x180D) (this device is a Mi Band HRX)\n"
+                 "bandwire config: nothing was written to the band\n");
+  r = run("config show --device sim:hrx --state-dir " + state);
+  CHECK(r.err.find("nothing applied") != std::string::npos);
+  // Without that key the HRX takes the rest (it has the Mi Band 2's screens).
+  std::ofstream(state + "/nohr.toml") << "[goal]\nsteps = 9000\n[display]\nitems = [\"steps\"]\n";
+  r = run("config apply " + state + "/nohr.toml --device sim:hrx --speed 20 --state-dir " + state);
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok goal.steps 10 00 00 28 23 00 00\nok display.items 0a 03 00 00 01 02 03 04 05 -> 10 0a 01\n");
+  r = run("alarm set 1 07:00 --device sim:hrx --speed 20 --state-dir " + state);
+  CHECK(r.status == 0);
+
+  // A strap: no FEE0, so nothing of config or alarm; each key says so.
+  r = run("config apply " + state + "/band.toml --device sim:hrs --speed 20 --state-dir " + state);
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("bandwire config: goal.steps: needs the user-settings characteristic 0008 of FEE0 (fact sheet §12), "
+                   "but the device has no Mi Band service (FEE0)") != std::string::npos);
+  CHECK(r.err.find("bandwire config: heart_rate.interval_minutes: needs a Mi Band") != std::string::npos);
+  CHECK(r.err.find("bandwire config: display.items: needs the configuration characteristic 0003 of FEE0") !=
+        std::string::npos);
+  CHECK(r.err.find("(this device is a heart-rate sensor)") != std::string::npos);
+  CHECK(r.err.find("characteristic not found") == std::string::npos);
+  CHECK(r.err.find("nothing was written to the band") != std::string::npos);
+  for (const std::string cmd : {"alarm set 2 06:45", "alarm clear 2"}) {
+    CAPTURE(cmd);
+    r = run(cmd + " --device sim:hrs --speed 20 --state-dir " + state);
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("alarm 2: needs the configuration characteristic 0003 of FEE0 (fact sheet §13), but the device "
+                     "has no Mi Band service (FEE0)") != std::string::npos);
+    CHECK(r.err.find("(this device is a heart-rate sensor)") != std::string::npos);
+  }
+  std::filesystem::remove_all(state);
+}
+
+TEST_CASE("families cli: every other band command on a strap or an HRX fails naming what is missing, and does not "
+          "retry forever") {
+  const std::string state = temp_dir();
+  struct row {
+    const char* cmd;
+    const char* device;
+    const char* says;
+  };
+  for (const row& x : {row{"steps", "hrs", "no Mi Band service (FEE0)"},
+                       row{"steps --follow --duration 5", "hrs", "no Mi Band service (FEE0)"},
+                       row{"events --duration 5", "hrs", "no Mi Band service (FEE0)"},
+                       row{"time", "hrs", "no Mi Band service (FEE0)"},
+                       row{"time --set", "hrs", "no Mi Band service (FEE0)"},
+                       row{"activity", "hrs", "no Mi Band service (FEE0)"},
+                       row{"alert --text hi", "hrs", "Alert Notification (0x1811)"},
+                       row{"heart --continuous --duration 5", "hrx", "no Heart Rate service (0x180D)"}}) {
+    CAPTURE(x.cmd);
+    auto r = run(std::string(x.cmd) + " --device sim:" + x.device + " --speed 20 --state-dir " + state, 30);
+    CHECK(r.status == 1);
+    CHECK(r.err.find(x.says) != std::string::npos);
+    CHECK(r.err.find(std::string("(this device is a ") + (x.device == std::string("hrs") ? "heart-rate sensor)" : "Mi Band HRX)")) !=
+          std::string::npos);
+    CHECK(r.err.find("reconnecting") == std::string::npos);
+  }
+  std::filesystem::remove_all(state);
+}
+
+TEST_CASE("families cli: stream --help says only 25 Hz is verified") {
+  auto r = run("stream --help");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("Only 25 Hz is verified") != std::string::npos);
+  CHECK(r.out.find("fact sheet §6.3, §22.5") != std::string::npos);
+}

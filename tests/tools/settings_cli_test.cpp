@@ -63,6 +63,20 @@ end = "07:00"
 interval_minutes = 10
 )";
 
+// Screens of the Mi Band 3 / 4 (fact sheet §18), in the order shown.
+const char* mb3_text = R"([display]
+items = ["notifications", "heart_rate", "weather"]
+time_format = "24h"
+[heart_rate]
+interval_minutes = 10
+)";
+
+std::string key_file(const std::string& dir) {
+  write_file(dir + "/mb4.key", "91c7954727b7ec7fb89c65b311bdd59f\n");
+  ::chmod((dir + "/mb4.key").c_str(), 0600);
+  return dir + "/mb4.key";
+}
+
 }  // namespace
 
 TEST_CASE("settings cli: --dry-run prints each write's characteristic and bytes; a bad file writes nothing, exit 2") {
@@ -200,5 +214,123 @@ TEST_CASE("settings cli: against `bandwire sim --listen`, the band's own log rea
   r = run("config show --device unix:" + sock + " --state-dir " + dir);
   CHECK(r.out.find("rotate_to_switch") == std::string::npos);
   CHECK(r.out.find("raise_to_wake = true") != std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("settings cli: sim:mb3 gets the Mi Band 3's display-items frame, chosen from the band; config show reads it "
+          "back") {
+  const std::string dir = bandwire::test::make_temp_dir("bandwire-settings-cli");
+  const std::string dev = " --device sim:mb3 --speed 20 --state-dir " + dir;
+  write_file(dir + "/mb3.toml", mb3_text);
+  auto r = run("config apply " + dir + "/mb3.toml" + dev);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "ok heart_rate.interval_minutes 14 0a\n"
+        "ok display.items 0a 47 00 00 01 03 04 05 06 02 07 08 -> 10 0a 01\n"
+        "ok display.time_format 06 02 00 01 -> 10 06 02 00 01\n");
+  r = run("config show --device sim:mb3 --state-dir " + dir);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("[display]\nitems = [\"clock\", \"notifications\", \"heart_rate\", \"weather\"]\n"
+                   "time_format = \"24h\"\n") != std::string::npos);
+  // Without a band, --dry-run prints the frame of the family the screens are of, named.
+  r = run("config apply " + dir + "/mb3.toml --dry-run");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("0003 0a 47 00 00 01 03 04 05 06 02 07 08  display.items (Mi Band 3 / Mi Band 4)\n") !=
+        std::string::npos);
+  write_file(dir + "/hr.toml", "[display]\nitems = [\"heart_rate\"]\n");  // both bands have it
+  r = run("config apply " + dir + "/hr.toml --dry-run");
+  CHECK(r.out == "0003 0a 11 00 00 01 02 03 04 05  display.items (Mi Band 2)\n"
+                 "0003 0a 41 00 00 02 03 04 05 06 01 07 08  display.items (Mi Band 3 / Mi Band 4)\n");
+  // The Mi Band 2's screens on a Mi Band 3: refused before anything is written, naming the screen and the family.
+  write_file(dir + "/mb2.toml", settings_text);
+  r = run("config apply " + dir + "/mb2.toml" + dev);
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "bandwire config: display.items: the Mi Band 3 has no \"steps\" screen (its screens after the clock: "
+                 "notifications, weather, activity, more, status, heart_rate, timer, nfc; fact sheet §18)\n"
+                 "bandwire config: nothing was written to the band\n");
+  r = run("config show --device sim:mb3 --state-dir " + dir);
+  CHECK(r.out.find("steps = 9000") == std::string::npos);  // goal.steps was not written either
+  // And the Mi Band 3's on a Mi Band 2.
+  r = run("config apply " + dir + "/mb3.toml --device sim --speed 20 --state-dir " + dir);
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("display.items: the Mi Band 2 has no \"notifications\" screen") != std::string::npos);
+  CHECK(r.err.find("display.items: the Mi Band 2 has no \"weather\" screen") != std::string::npos);
+  // A file with screens of both bands fits none: a file error, found without a band.
+  write_file(dir + "/mixed.toml", "[display]\nitems = [\"steps\", \"nfc\"]\n");
+  r = run("config apply " + dir + "/mixed.toml" + dev);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("display.items: mixes screens of different bands") != std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("settings cli: alarms set, listed and cleared on sim:mb3; sim:mb4 takes the Mi Band 3's display items") {
+  const std::string dir = bandwire::test::make_temp_dir("bandwire-settings-cli");
+  const std::string dev = " --device sim:mb3 --speed 20 --state-dir " + dir;
+  auto r = run("alarm set 3 06:45 --days weekdays" + dev);
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok alarm 3 02 83 06 2d 1f -> 10 02 01\n");
+  r = run("alarm set 7 22:10 --days sat,sun --no-snooze" + dev);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok alarm 7 02 c7 16 0a 60 -> 10 02 01\n");
+  r = run("alarm list --device sim:mb3 --state-dir " + dir);
+  CHECK(r.status == 0);
+  CHECK(r.out == "0 -\n1 -\n2 -\n3 06:45 weekdays enabled\n4 -\n5 -\n6 -\n7 22:10 weekend enabled no-snooze\n8 -\n9 -\n");
+  r = run("alarm clear 3" + dev);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok alarm 3 02 03 00 00 00 -> 10 02 01\n");
+  r = run("alarm list --device sim:mb3 --state-dir " + dir);
+  CHECK(r.out.find("3 -\n") != std::string::npos);
+
+  const std::string mb4 = " --device sim:mb4 --key-file " + key_file(dir) + " --speed 20 --state-dir " + dir;
+  write_file(dir + "/mb3.toml", mb3_text);
+  r = run("config apply " + dir + "/mb3.toml" + mb4);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("ok display.items 0a 47 00 00 01 03 04 05 06 02 07 08 -> 10 0a 01\n") != std::string::npos);
+  CHECK(r.out.find("ok heart_rate.interval_minutes 14 0a\n") != std::string::npos);  // the Mi Band 4 keeps 2A39 (§18)
+  r = run("config show --device sim:mb4 --state-dir " + dir);
+  CHECK(r.out.find("items = [\"clock\", \"notifications\", \"heart_rate\", \"weather\"]") != std::string::npos);
+  write_file(dir + "/mb2.toml", settings_text);
+  r = run("config apply " + dir + "/mb2.toml" + mb4);
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("display.items: the Mi Band 4 has no \"steps\" screen") != std::string::npos);
+  r = run("alarm set 0 07:00 --days daily" + mb4);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok alarm 0 02 80 07 00 7f -> 10 02 01\n");
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("settings cli: `bandwire sim --model mb3` logs the display items it holds, in order") {
+  const std::string dir = bandwire::test::make_temp_dir("bandwire-settings-cli");
+  const std::string sock = dir + "/mb3.sock";
+  write_file(dir + "/k.key", "000102030405060708090a0b0c0d0e0f\n");
+  ::chmod((dir + "/k.key").c_str(), 0600);
+  pid_t sim = ::fork();
+  REQUIRE(sim >= 0);
+  if (sim == 0) {
+    const int fd = ::open((dir + "/sim.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::execl(exe().c_str(), "bandwire", "sim", "--listen", ("unix:" + sock).c_str(), "--model", "mb3", "--key-file",
+            (dir + "/k.key").c_str(), "--speed", "20", "--duration", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && ::access(sock.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string dev = " --device unix:" + sock + " --key-file " + dir + "/k.key --state-dir " + dir;
+  write_file(dir + "/mb3.toml", "[display]\nitems = [\"nfc\", \"status\"]\n");
+  auto r = run("config apply " + dir + "/mb3.toml" + dev);
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok display.items 0a 21 01 00 03 04 05 06 02 07 08 01 -> 10 0a 01\n");
+  ::kill(sim, SIGTERM);  // the sim this test started, by its id
+  int st = 0;
+  ::waitpid(sim, &st, 0);
+  const std::string log = slurp(dir + "/sim.err");
+  CAPTURE(log);
+  CHECK(log.find("bandwire sim: 0003 0a 21 01 00 03 04 05 06 02 07 08 01 -> 10 0a 01: display.items = [\"clock\", "
+                 "\"nfc\", \"status\"]\n") != std::string::npos);
   std::system(("rm -rf " + dir).c_str());
 }
