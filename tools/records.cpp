@@ -142,30 +142,26 @@ void put_csv_fields(cursor& c, const record& r) {
 }  // namespace
 
 void record_writer::write(const record& r) {
-  const bool same_head = head_kind_ == r.kind && head_time_ == r.time && head_mono_ == r.mono && !head_.empty();
-  if (!same_head) {
-    head_.clear();
-    if (format_ == record_format::jsonl) {
-      head_ += "{\"kind\":\"";
-      head_ += r.kind;
-      head_ += "\",\"time\":";
-      append_fixed(head_, r.time, 6);
-      head_ += ",\"mono\":";
-      append_fixed(head_, r.mono, 6);
+  if (head_kind_ != r.kind || head_time_ != r.time || head_mono_ != r.mono || head_size_ == 0) {
+    // Formatted once per packet: its records share kind and arrival times.
+    const std::size_t kind_size = std::strlen(r.kind);
+    cursor h{head_, &t_whole_};
+    if (kind_size > max_kind_size) {
+      h.lit("{\"kind\":\"?");  // not one of ours (the kinds are a handful of short words)
+    } else if (format_ == record_format::jsonl) {
+      h.lit("{\"kind\":\""), h.text(std::string_view(r.kind, kind_size)), h.lit("\",\"time\":");
+      h.fixed<6>(r.time), h.lit(",\"mono\":"), h.fixed<6>(r.mono);
     } else {
-      head_ += r.kind;
-      head_ += ",";
-      append_fixed(head_, r.time, 6);
-      head_ += ",";
-      append_fixed(head_, r.mono, 6);
-      head_ += ",";
+      h.text(std::string_view(r.kind, kind_size)), h.lit(",");
+      h.fixed<6>(r.time), h.lit(","), h.fixed<6>(r.mono), h.lit(",");
     }
+    head_size_ = static_cast<std::size_t>(h.o - head_);
     head_kind_ = r.kind, head_time_ = r.time, head_mono_ = r.mono;
   }
-  const std::size_t room = head_.size() + record_fixed_room + 72 * r.rr.size() + 6 * r.event.size();
+  const std::size_t room = head_size_ + record_fixed_room + 72 * r.rr.size() + 6 * r.event.size();
   if (pending_.size() < used_ + room) pending_.resize(std::max(pending_.size() * 2, used_ + room));
   cursor c{pending_.data() + used_, &t_whole_};
-  c.text(head_);
+  c.text(std::string_view(head_, head_size_));
   if (format_ == record_format::jsonl) put_json_fields(c, r);
   else put_csv_fields(c, r);
   used_ = static_cast<std::size_t>(c.o - pending_.data());

@@ -62,7 +62,9 @@ class record_writer {
   std::size_t used_ = 0;
   // The records of one packet share their arrival times: "kind", "time"
   // and "mono" are formatted once per packet.
-  std::string head_;
+  static constexpr std::size_t max_kind_size = 16;
+  char head_[max_kind_size + 160];  // {"kind":"…","time":…,"mono":… (two numbers of at most 64 characters)
+  std::size_t head_size_ = 0;
   const char* head_kind_ = nullptr;
   double head_time_ = 0, head_mono_ = 0;
   whole_digits t_whole_;
