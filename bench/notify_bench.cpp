@@ -22,19 +22,41 @@
 // round is reported. Heap allocations are counted on the consumer thread only,
 // after a warm-up, by replacing the global operator new.
 //
-//   notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full|stream]
+//   floor   the kernel's part of the stream path alone: recvmmsg(2) in
+//           batches of 16 as the bearer reads, and a write(2) of as many
+//           bytes as stream wrote per packet (its median; 610 without it)
+//           once per 64 packets read, with no parsing and no formatting.
+//           No reader of the socket that writes those records can cost less.
 //
-// --only runs one side (for profiling, e.g. under valgrind --tool=callgrind).
+//   notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full|stream|floor]
+//                [--burst K] [--sockbuf BYTES] [--pin CONSUMER_CPU PRODUCER_CPU]
+//
+// --only runs one side (for profiling, e.g. under valgrind --tool=callgrind
+// or perf record). --burst K paces the producer as a band's link does: K
+// notifications, then it waits until the consumer has read them all, so the
+// consumer sleeps between bursts (a Mi Band 2 streaming raw data sends about
+// 11 packets a second, at most one or two per 50 ms connection event: K = 1 is
+// its regime, where each notification costs a wake-up). Without it the
+// producer floods, and a consumer slower than the producer reads from a
+// queue up to --sockbuf deep (default 8 MiB; 0 keeps the kernel's default),
+// whose packets have left the CPU's caches by the time they are read.
+// --pin keeps each thread on one CPU.
 //
 // Targets (issue 11): full/bare <= 1.2, stream/bare <= 1.5, 0 allocations
 // per notification. Not a meson test: bench/run.sh runs it on a release
 // build, or run it by hand.
+#include <pthread.h>
+#include <sched.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -113,16 +135,19 @@ struct config {
   std::uint64_t count = 1'000'000;
   std::uint64_t warmup = 10'000;
   int rounds = 3;
-  bool bare = true, full = true, stream = true;
+  bool bare = true, full = true, stream = true, floor = true;
   // The stream path writes ~560 bytes of JSON lines per packet to /dev/shm:
   // fewer packets, so the file stays a few hundred MB at most.
   std::uint64_t stream_count = 200'000;
+  int sockbuf = 8 << 20;
+  int pin_consumer = -1, pin_producer = -1;
+  std::uint64_t burst = 0;  // 0: flood
 };
 
 int usage(int rc) {
   std::fprintf(rc ? stderr : stdout,
                "usage: notify_bench [--count N] [--stream-count N] [--rounds R] [--warmup W] "
-               "[--only bare|full|stream]\n");
+               "[--only bare|full|stream|floor] [--burst K] [--sockbuf BYTES] [--pin CONSUMER_CPU PRODUCER_CPU]\n");
   return rc;
 }
 
@@ -181,18 +206,30 @@ struct window {
   double sleeps_per_k() const { return 1000.0 * double(sleeps1 - sleeps0) / double(count - warmup); }
 };
 
-void enlarge_buffers(int fd) {
-  // Big enough that the producer rarely blocks. SO_*BUFFORCE passes the
-  // net.core.[wr]mem_max limit when we may; otherwise the plain option.
-  const int size = 8 << 20;
+void enlarge_buffers(int fd, int size) {
+  if (size <= 0) return;
+  // SO_*BUFFORCE passes the net.core.[wr]mem_max limit when we may;
+  // otherwise the plain option.
   if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
+// Waits until the consumer has read everything sent (the bytes the
+// socket still holds for it drop to 0), as a band's link delivers a
+// few notifications per connection event and the reader catches up.
+void wait_drained(int fd) {
+  for (;;) {
+    int queued = 0;
+    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued == 0) return;
+    timespec ts{0, 20'000};
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
 // Floods `count` notifications, then closes its end (the consumer sees EOF).
-void produce(int fd, std::uint64_t count) {
+void produce(int fd, std::uint64_t count, std::uint64_t burst) {
   std::uint8_t pdu[pdu_size] = {0x1b, value_handle & 0xff, value_handle >> 8};
   for (std::uint64_t i = 0; i < count; ++i) {
     for (std::size_t k = 3; k < pdu_size; ++k) pdu[k] = static_cast<std::uint8_t>(i + k);
@@ -200,6 +237,7 @@ void produce(int fd, std::uint64_t count) {
       if (errno == EPIPE || errno == ECONNRESET) break;  // consumer stopped early
       die("producer send");
     }
+    if (burst && (i + 1) % burst == 0) wait_drained(fd);
   }
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
@@ -217,7 +255,7 @@ void sensor_pdu(std::uint8_t (&pdu)[pdu_size], std::uint64_t i) {
 
 // Answers the stream's start as a band would (Write Responses, the
 // configure reply `10 01 01`), then floods `count` sensor packets after `02`.
-void produce_stream(int fd, std::uint64_t count) {
+void produce_stream(int fd, std::uint64_t count, std::uint64_t burst) {
   std::uint8_t in[64];
   for (;;) {
     const ssize_t n = ::recv(fd, in, sizeof in, 0);
@@ -239,6 +277,7 @@ void produce_stream(int fd, std::uint64_t count) {
       if (errno == EPIPE || errno == ECONNRESET) break;
       die("producer send");
     }
+    if (burst && (i + 1) % burst == 0) wait_drained(fd);
   }
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
@@ -251,15 +290,32 @@ struct result {
   std::uint64_t checksum = 0;
 };
 
+// Keeps the calling thread on one CPU (-1: wherever the scheduler puts it).
+void pin(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) != 0)
+    std::fprintf(stderr, "notify_bench: cannot pin to CPU %d\n", cpu);
+}
+
 // Runs `consume(fd)` on a fresh thread against a producer thread.
-template <class Consume> result run_pair(const config& cfg, Consume consume, void (*producer_fn)(int, std::uint64_t) = produce) {
+using producer_fn_t = void (*)(int fd, std::uint64_t count, std::uint64_t burst);
+template <class Consume> result run_pair(const config& cfg, Consume consume, producer_fn_t producer_fn = produce) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) die("socketpair");
-  enlarge_buffers(fds[0]);
-  enlarge_buffers(fds[1]);
+  enlarge_buffers(fds[0], cfg.sockbuf);
+  enlarge_buffers(fds[1], cfg.sockbuf);
   result r;
-  std::thread consumer([&] { r = consume(fds[0]); });
-  std::thread producer(producer_fn, fds[1], cfg.count);
+  std::thread consumer([&] {
+    pin(cfg.pin_consumer);
+    r = consume(fds[0]);
+  });
+  std::thread producer([&] {
+    pin(cfg.pin_producer);
+    producer_fn(fds[1], cfg.count, cfg.burst);
+  });
   producer.join();
   consumer.join();
   return r;
@@ -359,6 +415,50 @@ result stream_round(const config& cfg) {
       produce_stream);
 }
 
+// The kernel floor of the stream path (see the top of this file): the same
+// system calls on the same packets, and the same bytes into tmpfs.
+result floor_round(const config& cfg, std::size_t bytes_per_packet) {
+  return run_pair(cfg, [&](int fd) {
+    window w{cfg.warmup, cfg.count};
+    const std::string path = "/dev/shm/bandwire-notify-floor-" + std::to_string(::getpid()) + ".jsonl";
+    const int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) die("cannot write /dev/shm");
+    constexpr std::size_t batch = 16, per_write = 64, rx_size = 1024;
+    const std::vector<char> records(bytes_per_packet * per_write, 'x');
+    std::vector<std::uint8_t> rx(batch * rx_size);
+    std::uint64_t sum = 0, written = 0;
+    std::size_t pending = 0;
+    bool done = false;
+    while (!done) {
+      std::array<mmsghdr, batch> msgs{};
+      std::array<iovec, batch> iov{};
+      for (std::size_t i = 0; i < batch; ++i) {
+        iov[i].iov_base = rx.data() + i * rx_size, iov[i].iov_len = rx_size;
+        msgs[i].msg_hdr.msg_iov = &iov[i], msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int got = ::recvmmsg(fd, msgs.data(), batch, MSG_WAITFORONE, nullptr);
+      if (got <= 0) break;
+      for (int k = 0; k < got && !done; ++k) {
+        if (msgs[k].msg_len == 0) done = true;
+        else sum += rx[static_cast<std::size_t>(k) * rx_size + 3], ++pending, done = w.tick();
+      }
+      if (pending >= per_write || static_cast<std::size_t>(got) < batch || done) {
+        if (::write(out, records.data(), pending * bytes_per_packet) < 0) die("floor write");
+        written += pending * bytes_per_packet, pending = 0;
+      }
+    }
+    ::close(fd);
+    ::close(out);
+    ::unlink(path.c_str());
+    if (w.seen != cfg.count) {
+      std::fprintf(stderr, "notify_bench: floor loop saw %llu of %llu\n", (unsigned long long)w.seen,
+                   (unsigned long long)cfg.count);
+      std::exit(1);
+    }
+    return result{w.ns_per(), 0, w.sleeps_per_k(), written + sum % 2};
+  });
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size() / 2;
@@ -381,17 +481,27 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     std::uint64_t v = 0;
-    if ((a == "--count" || a == "--rounds" || a == "--warmup" || a == "--stream-count") && i + 1 < argc &&
-        parse_u64(argv[i + 1], v)) {
+    const bool numeric = a == "--count" || a == "--rounds" || a == "--warmup" || a == "--stream-count" ||
+                         a == "--sockbuf" || a == "--burst";
+    if (numeric && i + 1 < argc && parse_u64(argv[i + 1], v)) {
       ++i;
       if (a == "--count") cfg.count = v;
       else if (a == "--stream-count") cfg.stream_count = v;
       else if (a == "--warmup") cfg.warmup = v;
+      else if (a == "--burst") cfg.burst = v;
+      else if (a == "--sockbuf") cfg.sockbuf = static_cast<int>(std::min<std::uint64_t>(v, 64u << 20));
       else cfg.rounds = static_cast<int>(std::clamp<std::uint64_t>(v, 1, 100));
+    } else if (a == "--pin" && i + 2 < argc) {
+      std::uint64_t c = 0, p = 0;
+      if (!parse_u64(argv[i + 1], c) || !parse_u64(argv[i + 2], p) || c >= CPU_SETSIZE || p >= CPU_SETSIZE)
+        return usage(2);
+      cfg.pin_consumer = static_cast<int>(c), cfg.pin_producer = static_cast<int>(p);
+      i += 2;
     } else if (a == "--only" && i + 1 < argc) {
       const std::string which = argv[++i];
-      if (which != "bare" && which != "full" && which != "stream") return usage(2);
+      if (which != "bare" && which != "full" && which != "stream" && which != "floor") return usage(2);
       cfg.bare = which == "bare", cfg.full = which == "full", cfg.stream = which == "stream";
+      cfg.floor = which == "floor";
     } else {
       return usage(a == "--help" || a == "-h" ? 0 : 2);
     }
@@ -405,33 +515,41 @@ int main(int argc, char** argv) {
   std::printf("notify_bench: %llu notifications of %zu bytes (stream path: %llu), warm-up %llu, %d rounds each\n",
               (unsigned long long)cfg.count, pdu_size, (unsigned long long)cfg.stream_count,
               (unsigned long long)cfg.warmup, cfg.rounds);
-  std::vector<double> bare_ns, full_ns, stream_ns, allocs{0};
+  std::vector<double> bare_ns, full_ns, stream_ns, floor_ns, allocs{0};
+  std::vector<double> stream_bytes;  // per packet, each round
   for (int r = 0; r < cfg.rounds; ++r) {
     const result b = cfg.bare ? bare_round(cfg) : result{};
     const result f = cfg.full ? full_round(cfg) : result{};
     config sc = cfg;
     sc.count = cfg.stream_count;
     const result st = cfg.stream ? stream_round(sc) : result{};
+    if (cfg.stream) stream_bytes.push_back(static_cast<double>(st.checksum) / static_cast<double>(sc.count));
+    const std::size_t bytes = stream_bytes.empty() ? 610 : static_cast<std::size_t>(median(stream_bytes) + 0.5);
+    const result fl = cfg.floor ? floor_round(sc, bytes) : result{};
     if (cfg.bare && cfg.full && b.checksum != f.checksum) {
       std::fprintf(stderr, "notify_bench: checksums differ (bare %llu, full %llu)\n", (unsigned long long)b.checksum,
                    (unsigned long long)f.checksum);
       return 1;
     }
-    std::printf("round %d: bare %.1f ns, full %.1f ns (%.3f alloc), stream %.1f ns (%.3f alloc, %.1f MB written)\n",
-                r + 1, b.ns, f.ns, f.allocs, st.ns, st.allocs, static_cast<double>(st.checksum) / 1e6);
+    std::printf("round %d: bare %.1f ns, full %.1f ns (%.3f alloc), stream %.1f ns (%.3f alloc, %.1f MB written), "
+                "floor %.1f ns (%zu bytes a packet)\n",
+                r + 1, b.ns, f.ns, f.allocs, st.ns, st.allocs, static_cast<double>(st.checksum) / 1e6, fl.ns, bytes);
     std::fflush(stdout);
-    bare_ns.push_back(b.ns), full_ns.push_back(f.ns), stream_ns.push_back(st.ns);
+    bare_ns.push_back(b.ns), full_ns.push_back(f.ns), stream_ns.push_back(st.ns), floor_ns.push_back(fl.ns);
     allocs.push_back(f.allocs), allocs.push_back(st.allocs);
   }
-  const double bare = median(bare_ns), full = median(full_ns), stream = median(stream_ns);
+  const double bare = median(bare_ns), full = median(full_ns), stream = median(stream_ns), floor = median(floor_ns);
   const double worst_allocs = *std::max_element(allocs.begin(), allocs.end());
   if (cfg.bare) std::printf("bare recv loop:  %.0f ns/notification (median of %d)\n", bare, cfg.rounds);
   if (cfg.full) std::printf("full stack:      %.0f ns/notification (median of %d)\n", full, cfg.rounds);
   if (cfg.stream) std::printf("stream path:     %.0f ns/notification (median of %d)\n", stream, cfg.rounds);
+  if (cfg.floor) std::printf("kernel floor:    %.0f ns/notification (median of %d)\n", floor, cfg.rounds);
   if (cfg.bare && cfg.full)
     std::printf("ratio %.2f (full %.0f ns, bare %.0f ns), allocations/notification %.3f\n", full / bare, full, bare,
                 worst_allocs);
   if (cfg.bare && cfg.stream)
     std::printf("stream ratio %.2f (stream %.0f ns, bare %.0f ns)\n", stream / bare, stream, bare);
+  if (cfg.bare && cfg.floor)
+    std::printf("floor ratio %.2f (floor %.0f ns, bare %.0f ns)\n", floor / bare, floor, bare);
   return 0;
 }
