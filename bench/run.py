@@ -169,16 +169,21 @@ def decode_rows(t, rel, shared, tmp, rounds):
           f"{large - small:+d} KiB", "within 1 MiB", abs(large - small) <= 1024)
 
 
-def notify_rows(t, rel, quick):
-    args = ["--count", "300000" if quick else "1000000", "--stream-count", "100000" if quick else "300000",
-            "--rounds", "3"]
+def run_notify_bench(rel, args):
+    """notify_bench's medians (ns per notification) by side, and the worst allocation count."""
     out = subprocess.run([os.path.join(rel, "bench", "notify_bench")] + args, capture_output=True, text=True,
                          check=True).stdout
     lines = {l.split(":")[0]: l for l in out.splitlines()}
-    bare = float(lines["bare recv loop"].split()[3])
-    full = float(lines["full stack"].split()[2])
-    stream = float(lines["stream path"].split()[2])
+    ns = lambda label: float(lines[label].split(":")[1].split()[0])
     allocs = float(out.split("allocations/notification")[1].split()[0])
+    return {"bare": ns("bare recv loop"), "full": ns("full stack"), "stream": ns("stream path"),
+            "floor": ns("kernel floor"), "allocs": allocs}
+
+
+def notify_rows(t, rel, quick):
+    v = run_notify_bench(rel, ["--count", "300000" if quick else "1000000", "--stream-count",
+                               "100000" if quick else "300000", "--rounds", "3"])
+    bare, full, stream, allocs = v["bare"], v["full"], v["stream"], v["allocs"]
     t.add("notification to the callback, consumer CPU per notification", f"bare recv(): {bare:.0f} ns",
           f"{full:.0f} ns, {allocs:.3f} allocations", f"{full / bare:.2f}x", "<= 1.2x, 0 allocations",
           full / bare <= 1.2 and allocs == 0)
@@ -187,25 +192,19 @@ def notify_rows(t, rel, quick):
     # What the kernel alone costs that path: the same recvmmsg batches and a
     # write of the same bytes, with no parsing or formatting (notify_bench's
     # "floor" side). The stream row cannot be cheaper than this one.
-    floor = float(lines["kernel floor"].split()[2])
     t.add("kernel floor of that path: recvmmsg + write of its bytes, no parsing or formatting",
-          f"bare recv(): {bare:.0f} ns", f"{floor:.0f} ns", f"{floor / bare:.2f}x", "-", None)
+          f"bare recv(): {bare:.0f} ns", f"{v['floor']:.0f} ns", f"{v['floor'] / bare:.2f}x", "-", None)
     # The same paths paced as a band's link delivers: one notification, then
     # the producer waits until it was read (notify_bench --burst 1), so every
     # notification costs each reader a wake-up. A Mi Band 2 streaming raw
     # data sends about 11 a second: this is its regime. No goal of its own.
-    paced = ["--burst", "1", "--count", "10000" if quick else "30000", "--stream-count",
-             "10000" if quick else "30000", "--warmup", "1000", "--rounds", "3"]
-    out = subprocess.run([os.path.join(rel, "bench", "notify_bench")] + paced, capture_output=True, text=True,
-                         check=True).stdout
-    lines = {l.split(":")[0]: l for l in out.splitlines()}
-    pbare = float(lines["bare recv loop"].split()[3])
-    pfull = float(lines["full stack"].split()[2])
-    pstream = float(lines["stream path"].split()[2])
+    n = "10000" if quick else "30000"
+    p = run_notify_bench(rel, ["--burst", "1", "--count", n, "--stream-count", n, "--warmup", "1000",
+                               "--rounds", "3"])
     t.add("the same two, paced as a band (a wake-up per notification): to the callback",
-          f"bare recv(): {pbare:.0f} ns", f"{pfull:.0f} ns", f"{pfull / pbare:.2f}x", "-", None)
+          f"bare recv(): {p['bare']:.0f} ns", f"{p['full']:.0f} ns", f"{p['full'] / p['bare']:.2f}x", "-", None)
     t.add("paced as a band: through the parser and stream's writer to JSONL on tmpfs",
-          f"bare recv(): {pbare:.0f} ns", f"{pstream:.0f} ns", f"{pstream / pbare:.2f}x", "-", None)
+          f"bare recv(): {p['bare']:.0f} ns", f"{p['stream']:.0f} ns", f"{p['stream'] / p['bare']:.2f}x", "-", None)
 
 
 def stream_rows(t, rel, static, tmp, seconds):
