@@ -6,7 +6,7 @@
 // socketpair(AF_UNIX, SOCK_SEQPACKET). The consumer thread is measured with
 // CLOCK_THREAD_CPUTIME_ID, so the producer's speed does not decide the figure:
 //
-//   bare    a blocking recv() loop on the socket (the floor);
+//   bare    a blocking recv() loop on the socket (the anchor);
 //   full    socket -> att::bearer -> gatt::client dispatch -> user callback
 //           registered with client::listen();
 //   stream  what `bandwire stream` does with a raw sensor notification:
@@ -17,16 +17,15 @@
 //           answers the stream's start (CCCD writes, `10 01 01`), then
 //           floods Mi Band 2 sensor packets (3 accelerometer : 1 PPG, as at
 //           25 Hz each, fact sheet §6.3).
-//
-// Both run in the same process, alternating, several rounds each; the median
-// round is reported. Heap allocations are counted on the consumer thread only,
-// after a warm-up, by replacing the global operator new.
-//
 //   floor   the kernel's part of the stream path alone: recvmmsg(2) in
 //           batches of 16 as the bearer reads, and a write(2) of as many
 //           bytes as stream wrote per packet (its median; 610 without it)
 //           once per 64 packets read, with no parsing and no formatting.
 //           No reader of the socket that writes those records can cost less.
+//
+// The sides run in the same process, alternating, several rounds each; the median
+// round is reported. Heap allocations are counted on the consumer thread only,
+// after a warm-up, by replacing the global operator new.
 //
 //   notify_bench [--count N] [--rounds R] [--warmup W] [--only bare|full|stream|floor]
 //                [--burst K] [--sockbuf BYTES] [--pin CONSUMER_CPU PRODUCER_CPU]
@@ -416,7 +415,7 @@ result stream_round(const config& cfg) {
 }
 
 // The kernel floor of the stream path (see the top of this file): the same
-// system calls on the same packets, and the same bytes into tmpfs.
+// system calls on packets of the same size, and the same bytes into tmpfs.
 result floor_round(const config& cfg, std::size_t bytes_per_packet) {
   return run_pair(cfg, [&](int fd) {
     window w{cfg.warmup, cfg.count};
